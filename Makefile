@@ -1,0 +1,49 @@
+# clerkguard: one Makefile for every module of the workspace.
+# `go test ./...` at the root skips nested modules, so every target loops over them.
+
+MODULES      := core gin echo chi fiber examples
+STATICCHECK  := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+TOOLS        := $(CURDIR)/.tools
+FUZZTIME     ?= 10s
+BENCHTIME    ?= 1s
+
+.PHONY: all test isolated lint bench fuzz interop run tidy fmt
+
+all: test
+
+## test: go vet and the race-enabled tests of every workspace module
+test:
+	@set -e; for m in $(MODULES); do \
+		echo "== $$m: vet"; (cd $$m && go vet ./...); \
+		echo "== $$m: test"; (cd $$m && go test -race -count=1 ./...); \
+	done
+
+## isolated: each module alone, the way its users build it (no go.work, go.sum must be complete)
+isolated:
+	@set -e; for m in $(MODULES); do \
+		echo "== $$m: isolated"; (cd $$m && GOWORK=off GOFLAGS=-mod=readonly go test -count=1 ./...); \
+	done
+
+## lint: gofmt and staticcheck (pinned, installed into .tools/)
+lint: $(TOOLS)/staticcheck
+	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@set -e; for m in $(MODULES); do echo "== $$m: staticcheck"; (cd $$m && $(TOOLS)/staticcheck ./...); done
+
+$(TOOLS)/staticcheck:
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) GOWORK=off go install $(STATICCHECK)
+
+## bench: every benchmark of every module
+bench:
+	@set -e; for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...); done
+
+## fuzz: every fuzz target for FUZZTIME each
+fuzz:
+	@FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh $(MODULES)
+
+## run: the main job, an example API protected by clerkguard
+run:
+	go run ./examples/gin
+
+fmt:
+	gofmt -w $(MODULES)

@@ -1,0 +1,137 @@
+package clerk
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Options configures a [Client]. The fields mirror the options of Clerk's
+// JavaScript SDK (clerkMiddleware / authenticateRequest) one to one; the doc of
+// each field names Clerk's option and the environment variable [NewFromEnv]
+// reads it from. Options are validated once, by [New].
+type Options struct {
+	// SecretKey is the instance's secret key (sk_test_... or sk_live_...),
+	// used for the Backend API: JWKS, handshake payloads, session refresh and
+	// machine-token verification. Clerk: secretKey; env CLERK_SECRET_KEY.
+	SecretKey string
+
+	// PublishableKey is the instance's publishable key (pk_test_... or
+	// pk_live_...). It names the Frontend API host and the instance type, and
+	// is required for the browser (cookie) flow. Clerk: publishableKey; env
+	// CLERK_PUBLISHABLE_KEY (or NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY).
+	PublishableKey string
+
+	// MachineSecretKey is used instead of SecretKey to verify M2M tokens when
+	// set. Clerk: machineSecretKey; env CLERK_MACHINE_SECRET_KEY.
+	MachineSecretKey string
+
+	// JWTKey is the instance's PEM-encoded public key ("JWKS public key" in the
+	// dashboard). When set, session tokens are verified without any network
+	// call. Any standard SPKI ("PUBLIC KEY") or PKCS#1 ("RSA PUBLIC KEY") PEM is
+	// accepted, with or without line breaks. Clerk: jwtKey; env CLERK_JWT_KEY.
+	JWTKey string
+
+	// APIURL is the Backend API base URL. Default https://api.clerk.com.
+	// Clerk: apiUrl; env CLERK_API_URL.
+	APIURL string
+
+	// APIVersion is the Backend API path version. Default "v1".
+	// Clerk: apiVersion; env CLERK_API_VERSION.
+	APIVersion string
+
+	// Audience, when non-empty, is checked against the token's aud claim
+	// (a token without aud still passes, as in Clerk). Clerk: audience.
+	Audience []string
+
+	// AuthorizedParties, when non-empty, lists the origins allowed in the
+	// token's azp claim (for example "https://example.com"). Set it in
+	// production: it stops tokens minted for another origin of the same
+	// instance. Clerk: authorizedParties.
+	AuthorizedParties []string
+
+	// ClockSkew is the leeway applied to exp, nbf and iat. Zero means Clerk's
+	// default of 5 seconds; use [NoClockSkew] for none. Clerk: clockSkewInMs.
+	ClockSkew time.Duration
+
+	// Domain is the satellite application's domain (for example
+	// "satellite.dev"). Clerk: domain; env CLERK_DOMAIN.
+	Domain string
+
+	// IsSatellite marks this application as a satellite of a primary domain.
+	// Clerk: isSatellite; env CLERK_IS_SATELLITE.
+	IsSatellite bool
+
+	// SatelliteAutoSync makes satellites sync with the primary on the first
+	// visit even without Clerk cookies. Clerk: satelliteAutoSync (default false).
+	SatelliteAutoSync bool
+
+	// ProxyURL is the URL of a Frontend API proxy ("https://example.com/__clerk"
+	// or a path such as "/__clerk", resolved against the request's origin).
+	// Clerk: proxyUrl; env CLERK_PROXY_URL.
+	ProxyURL string
+
+	// SignInURL and SignUpURL are the application's sign-in and sign-up pages.
+	// When empty, the Account Portal derived from the publishable key is used.
+	// Clerk: signInUrl / signUpUrl; env CLERK_SIGN_IN_URL / CLERK_SIGN_UP_URL.
+	SignInURL string
+	SignUpURL string
+
+	// AfterSignInURL and AfterSignUpURL are reported on the request state, as
+	// in Clerk. Clerk: afterSignInUrl / afterSignUpUrl.
+	AfterSignInURL string
+	AfterSignUpURL string
+
+	// TreatPendingAsSignedOut controls how a session whose status claim is
+	// "pending" appears: nil or true (Clerk's default) gives a signed-out Auth
+	// with SessionStatus "pending"; false exposes the pending session.
+	// Clerk: treatPendingAsSignedOut.
+	TreatPendingAsSignedOut *bool
+
+	// FrontendAPIJWKS, when true and no SecretKey or JWTKey is set, loads keys
+	// from https://<frontend api>/.well-known/jwks.json (no secret needed).
+	// This is a clerkguard extension (design §4.7); Clerk's SDK does not do it.
+	FrontendAPIJWKS bool
+
+	// JWKSCacheTTL is how long fetched keys are trusted before they are
+	// fetched again. Zero means 5 minutes, as in Clerk.
+	JWKSCacheTTL time.Duration
+
+	// JWKSRefreshInterval is the shortest interval between two key fetches
+	// caused by a token whose kid is unknown (design §4.1): random kids cost at
+	// most one fetch per interval for the whole Client. Zero means 10 seconds.
+	JWKSRefreshInterval time.Duration
+
+	// HTTPClient makes every outbound call (Backend API, JWKS). Nil means a
+	// client with a 10 second timeout. Calls are also bounded by the request's
+	// context.
+	HTTPClient *http.Client
+
+	// Logger receives warnings (for example Clerk's missing-azp warning) and,
+	// when Debug is set, debug entries. Nil means slog.Default(). Secrets,
+	// tokens and cookies are never logged. Clerk: debug.
+	Logger *slog.Logger
+	Debug  bool
+
+	// Clock is the only source of time for token checks and caches. Nil means
+	// time.Now. Tests freeze it.
+	Clock func() time.Time
+}
+
+// NoClockSkew disables the clock-skew leeway when assigned to Options.ClockSkew.
+const NoClockSkew time.Duration = -1
+
+// Defaults applied by New.
+const (
+	DefaultAPIURL              = "https://api.clerk.com"
+	DefaultAPIVersion          = "v1"
+	DefaultClockSkew           = 5 * time.Second
+	DefaultJWKSCacheTTL        = 5 * time.Minute
+	DefaultJWKSRefreshInterval = 10 * time.Second
+	DefaultHTTPTimeout         = 10 * time.Second
+)
+
+// MaxTokenSize is the largest token, in bytes, that is decoded at all. Clerk
+// session tokens are about 1 KiB; anything past this is rejected as
+// token-invalid before any decoding work.
+const MaxTokenSize = 16 << 10

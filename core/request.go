@@ -1,0 +1,56 @@
+package clerk
+
+import (
+	"net/http"
+	"net/url"
+)
+
+// Request is the read-only view of an incoming HTTP request that the core
+// needs. Adapters implement it over their framework's request;
+// [NewRequest] implements it over *http.Request.
+//
+// Implementations must return values that stay valid after the framework has
+// recycled its request (Fiber copies what it hands out).
+type Request interface {
+	// Method is the HTTP method, for example "GET".
+	Method() string
+	// URL is the request URL. Its Path, RawPath (see [url.URL.EscapedPath])
+	// and RawQuery hold what the client sent; Scheme and Host are filled when
+	// known (the core derives Clerk's URL from headers, spec §1.3).
+	URL() *url.URL
+	// Header returns the first value of the named header, or "" (names are
+	// case-insensitive).
+	Header(name string) string
+	// Headers returns every header. It is called rarely (session refresh
+	// forwards them to the Backend API); implementations may build it lazily.
+	Headers() http.Header
+}
+
+// NewRequest returns the [Request] view of r.
+func NewRequest(r *http.Request) Request { return httpRequest{r} }
+
+type httpRequest struct{ r *http.Request }
+
+func (h httpRequest) Method() string            { return h.r.Method }
+func (h httpRequest) Header(name string) string { return h.r.Header.Get(name) }
+func (h httpRequest) Headers() http.Header      { return h.r.Header }
+
+func (h httpRequest) URL() *url.URL {
+	u := h.r.URL
+	if u.Host != "" && u.Scheme != "" {
+		return u
+	}
+	// Server requests carry only the path; fill scheme and host the way the
+	// client reached us.
+	c := *u
+	if c.Host == "" {
+		c.Host = h.r.Host
+	}
+	if c.Scheme == "" {
+		c.Scheme = "http"
+		if h.r.TLS != nil {
+			c.Scheme = "https"
+		}
+	}
+	return &c
+}

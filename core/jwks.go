@@ -1,0 +1,416 @@
+package clerk
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// maxJWKSBody caps how much of a JWKS response is read.
+const maxJWKSBody = 1 << 20
+
+// jwk is one parsed key of a key set.
+type jwk struct {
+	kid string
+	alg string // the JWK's alg, "" when absent
+	key *rsa.PublicKey
+	// err is set when the JWK could not be imported; using it fails with
+	// token-verification-failed, as Clerk does when WebCrypto rejects a key.
+	err error
+}
+
+// keySnapshot is an immutable set of keys with the time it was fetched.
+type keySnapshot struct {
+	keys      map[string]*jwk
+	fetchedAt time.Time
+	gen       uint64 // increases with every fetch that changed the key set
+}
+
+// keySource resolves the verification key for a token's kid.
+type keySource interface {
+	key(ctx context.Context, kid string) (*jwk, error)
+	// generation changes whenever the set of trusted keys changes; the
+	// verified-token cache is tied to it.
+	generation() uint64
+}
+
+// staticKey is the networkless JWTKey PEM: one key, whatever the kid.
+type staticKey struct{ k *jwk }
+
+func (s staticKey) key(context.Context, string) (*jwk, error) { return s.k, nil }
+func (s staticKey) generation() uint64                         { return 0 }
+
+// remoteKeys is a JWKS endpoint with a per-client cache (design §4.1):
+// a TTL, single-flight fetches, a client-wide limit on refreshes caused by
+// unknown kids, stale-if-error, a bounded body and timeouts.
+type remoteKeys struct {
+	url        string
+	secretKey  string // "" for the unauthenticated Frontend-API JWKS
+	httpClient *http.Client
+	ttl        time.Duration
+	refreshGap time.Duration
+	now        func() time.Time
+	log        *slog.Logger
+	userAgent  string
+
+	snap        atomic.Pointer[keySnapshot]
+	lastRefresh atomic.Int64 // unix nanos of the last unknown-kid refresh
+	lastFailure atomic.Pointer[fetchFailure]
+
+	mu       sync.Mutex
+	inflight *fetchCall
+}
+
+type fetchCall struct {
+	done chan struct{}
+	snap *keySnapshot
+	err  error
+}
+
+func (r *remoteKeys) generation() uint64 {
+	if s := r.snap.Load(); s != nil {
+		return s.gen
+	}
+	return 0
+}
+
+func (r *remoteKeys) key(ctx context.Context, kid string) (*jwk, error) {
+	now := r.now()
+	s := r.snap.Load()
+	if s != nil {
+		if k, ok := s.keys[kid]; ok {
+			if now.Sub(s.fetchedAt) >= r.ttl {
+				// Stale-while-revalidate: the key is known, so serve it
+				// and refresh in the background. If the endpoint is down,
+				// cached keys keep serving (stale-if-error).
+				r.refreshAsync(ctx)
+			}
+			return k, nil
+		}
+		if now.Sub(s.fetchedAt) < r.ttl {
+			// Unknown kid with a fresh cache: refresh at most once per
+			// refreshGap for the whole client, so random kids cannot turn
+			// into a stream of authenticated Backend API calls, while a
+			// real rotation is still seen within refreshGap.
+			last := r.lastRefresh.Load()
+			if last != 0 && now.Sub(time.Unix(0, last)) < r.refreshGap {
+				return nil, kidMismatch(kid)
+			}
+			if !r.lastRefresh.CompareAndSwap(last, now.UnixNano()) {
+				// Another request claimed this refresh: join it.
+				s2, err := r.wait(ctx)
+				if err != nil {
+					return nil, err
+				}
+				return lookup(s2, kid)
+			}
+		}
+	}
+	if err := r.recentFailure(now); err != nil {
+		return nil, err
+	}
+	s2, err := r.fetch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return lookup(s2, kid)
+}
+
+// failureBackoff is how long a failed fetch answers for the next callers
+// that have no usable cached key, so an outage does not queue every request
+// behind a new round of retries.
+const failureBackoff = 2 * time.Second
+
+func (r *remoteKeys) recentFailure(now time.Time) error {
+	f := r.lastFailure.Load()
+	if f != nil && now.Sub(f.at) < failureBackoff {
+		return f.err
+	}
+	return nil
+}
+
+type fetchFailure struct {
+	at  time.Time
+	err error
+}
+
+// refreshAsync starts a background fetch unless one is running or the last
+// one failed moments ago.
+func (r *remoteKeys) refreshAsync(ctx context.Context) {
+	if r.recentFailure(r.now()) != nil {
+		return
+	}
+	r.mu.Lock()
+	if r.inflight == nil {
+		c := &fetchCall{done: make(chan struct{})}
+		r.inflight = c
+		go r.run(context.WithoutCancel(ctx), c)
+	}
+	r.mu.Unlock()
+}
+
+func lookup(s *keySnapshot, kid string) (*jwk, error) {
+	if s != nil {
+		if k, ok := s.keys[kid]; ok {
+			return k, nil
+		}
+	}
+	return nil, kidMismatch(kid)
+}
+
+func kidMismatch(kid string) *TokenError {
+	return &TokenError{
+		Reason: ReasonJWKKidMismatch,
+		Action: "Go to your Dashboard and validate your secret and public keys are correct. " + ActionContactSupport + " if the issue persists.",
+		Message: "Unable to find a signing key in JWKS that matches the kid='" + kid +
+			"' of the provided session token. Please make sure that the __session cookie or the HTTP authorization header contain a Clerk-generated session JWT.",
+	}
+}
+
+// wait joins an in-flight fetch, if any, else returns the current snapshot.
+func (r *remoteKeys) wait(ctx context.Context) (*keySnapshot, error) {
+	r.mu.Lock()
+	c := r.inflight
+	r.mu.Unlock()
+	if c == nil {
+		return r.snap.Load(), nil
+	}
+	select {
+	case <-c.done:
+		return c.snap, c.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// fetch loads the key set once for every concurrent caller (single-flight).
+// The fetch itself is not tied to the first caller's context, so one
+// cancelled request does not fail the others; each caller stops waiting when
+// its own context ends.
+func (r *remoteKeys) fetch(ctx context.Context) (*keySnapshot, error) {
+	r.mu.Lock()
+	c := r.inflight
+	if c == nil {
+		c = &fetchCall{done: make(chan struct{})}
+		r.inflight = c
+		go r.run(context.WithoutCancel(ctx), c)
+	}
+	r.mu.Unlock()
+	select {
+	case <-c.done:
+		return c.snap, c.err
+	case <-ctx.Done():
+		return nil, &TokenError{Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,
+			Message: "Failed to load JWKS from Clerk Backend API: " + ctx.Err().Error()}
+	}
+}
+
+func (r *remoteKeys) run(ctx context.Context, c *fetchCall) {
+	defer func() {
+		r.mu.Lock()
+		r.inflight = nil
+		r.mu.Unlock()
+		close(c.done)
+	}()
+	keys, err := r.fetchWithRetry(ctx)
+	if err != nil {
+		c.err = err
+		r.lastFailure.Store(&fetchFailure{at: r.now(), err: err})
+		if r.snap.Load() != nil {
+			r.log.Warn("clerk: JWKS refresh failed; cached keys keep serving", "error", err)
+		}
+		return
+	}
+	r.lastFailure.Store(nil)
+	prev := r.snap.Load()
+	gen := uint64(1)
+	if prev != nil {
+		gen = prev.gen
+		if !sameKeys(prev.keys, keys) {
+			gen++
+		}
+	}
+	c.snap = &keySnapshot{keys: keys, fetchedAt: r.now(), gen: gen}
+	r.snap.Store(c.snap)
+}
+
+func sameKeys(a, b map[string]*jwk) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for kid, ka := range a {
+		kb, ok := b[kid]
+		if !ok || (ka.key == nil) != (kb.key == nil) || ka.alg != kb.alg {
+			return false
+		}
+		if ka.key != nil && !ka.key.Equal(kb.key) {
+			return false
+		}
+	}
+	return true
+}
+
+// fetchWithRetry makes up to 5 attempts (spec §2.3: 125 ms · 2^n with
+// jitter), retrying only network failures and 5xx answers; it gives up after
+// maxFetchTime in all.
+func (r *remoteKeys) fetchWithRetry(ctx context.Context) (map[string]*jwk, error) {
+	ctx, cancel := context.WithTimeout(ctx, maxFetchTime)
+	defer cancel()
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if attempt > 0 {
+			d := time.Duration(float64(125*time.Millisecond<<(attempt-1)) * (1 + rand.Float64()))
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return nil, err
+			}
+		}
+		var keys map[string]*jwk
+		var retry bool
+		keys, retry, err = r.fetchOnce(ctx)
+		if err == nil {
+			return keys, nil
+		}
+		if !retry {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+const maxFetchTime = 15 * time.Second
+
+// jwksError is the error JSON of the Backend API.
+type apiErrors struct {
+	Errors []struct {
+		Code        string `json:"code"`
+		Message     string `json:"message"`
+		LongMessage string `json:"long_message"`
+	} `json:"errors"`
+}
+
+func (r *remoteKeys) fetchOnce(ctx context.Context) (keys map[string]*jwk, retry bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url, nil)
+	if err != nil {
+		return nil, false, &TokenError{Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,
+			Message: "Invalid JWKS URL " + r.url}
+	}
+	if r.secretKey != "" {
+		req.Header.Set("Authorization", "Bearer "+r.secretKey)
+	}
+	req.Header.Set("Clerk-API-Version", SupportedAPIVersion)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", r.userAgent)
+	resp, err := r.httpClient.Do(req)
+	if err != nil {
+		return nil, true, &TokenError{Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,
+			Message: "Error loading Clerk JWKS from " + r.url + ": " + redactURLError(err)}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKSBody+1))
+	if err != nil {
+		return nil, true, &TokenError{Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,
+			Message: "Error loading Clerk JWKS from " + r.url + ": " + err.Error()}
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		var ae apiErrors
+		if json.Unmarshal(body, &ae) == nil {
+			for _, e := range ae.Errors {
+				if e.Code == "clerk_key_invalid" {
+					return nil, false, &TokenError{Reason: ReasonSecretKeyInvalid, Action: ActionContactSupport, Message: e.Message}
+				}
+			}
+		}
+		return nil, resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests, &TokenError{
+			Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,
+			Message: fmt.Sprintf("Error loading Clerk JWKS from %s with code=%d", r.url, resp.StatusCode)}
+	}
+	if len(body) > maxJWKSBody {
+		return nil, false, &TokenError{Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,
+			Message: "Error loading Clerk JWKS from " + r.url + ": the response is larger than 1 MiB"}
+	}
+	keys, err = parseJWKS(body)
+	if err != nil {
+		return nil, false, err
+	}
+	return keys, false, nil
+}
+
+// redactURLError keeps a transport error's cause without repeating the URL.
+func redactURLError(err error) string {
+	var ue interface{ Unwrap() error }
+	if errors.As(err, &ue) {
+		if inner := ue.Unwrap(); inner != nil {
+			return inner.Error()
+		}
+	}
+	return err.Error()
+}
+
+type jwkJSON struct {
+	Kid string `json:"kid"`
+	Kty string `json:"kty"`
+	Alg string `json:"alg"`
+	Use string `json:"use"`
+	N   string `json:"n"`
+	E   string `json:"e"`
+}
+
+var errNoSigningKeys = &TokenError{Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,
+	Message: "The JWKS endpoint did not contain any signing keys. Contact support@clerk.com."}
+
+// parseJWKS parses a JWKS document. Keys that cannot be imported are kept
+// with their error, so a token that names them fails the way Clerk's does.
+func parseJWKS(body []byte) (map[string]*jwk, error) {
+	var doc struct {
+		Keys []jwkJSON `json:"keys"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, &TokenError{Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,
+			Message: "The JWKS endpoint returned invalid JSON."}
+	}
+	if len(doc.Keys) == 0 {
+		return nil, errNoSigningKeys
+	}
+	keys := make(map[string]*jwk, len(doc.Keys))
+	for _, k := range doc.Keys {
+		keys[k.Kid] = importJWK(k)
+	}
+	return keys, nil
+}
+
+func importJWK(k jwkJSON) *jwk {
+	out := &jwk{kid: k.Kid, alg: k.Alg}
+	if k.Kty != "RSA" {
+		out.err = fmt.Errorf("unsupported key type %q", k.Kty)
+		return out
+	}
+	n, err1 := base64.RawURLEncoding.DecodeString(k.N)
+	e, err2 := base64.RawURLEncoding.DecodeString(k.E)
+	if err1 != nil || err2 != nil || len(n) == 0 || len(e) == 0 || len(e) > 4 {
+		out.err = errors.New("invalid RSA key parameters")
+		return out
+	}
+	exp := new(big.Int).SetBytes(e)
+	pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(exp.Int64())}
+	if pub.N.BitLen() < 2048 || pub.E < 3 || pub.E%2 == 0 {
+		out.err = fmt.Errorf("RSA key too weak or malformed (%d bits)", pub.N.BitLen())
+		return out
+	}
+	out.key = pub
+	return out
+}

@@ -1,0 +1,354 @@
+package clerk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// SupportedAPIVersion is the Clerk-API-Version header sent to the Backend API
+// and the __clerk_api_version of handshake redirects (spec §1.8.2, §11).
+const SupportedAPIVersion = "2026-05-12"
+
+// signingMethods are the only algorithms accepted (spec §2.2 4b): RSASSA
+// PKCS#1 v1.5. none, HS* and ES* are rejected before any key is used.
+var signingMethods = map[string]*jwt.SigningMethodRSA{
+	"RS256": jwt.SigningMethodRS256,
+	"RS384": jwt.SigningMethodRS384,
+	"RS512": jwt.SigningMethodRS512,
+}
+
+// VerifyToken verifies a session token the way Clerk's verifyToken does
+// (spec §2.2): decode, category, key, typ, algorithm, signature, then the
+// sub, aud, azp, exp, nbf and iat claims with the client's clock skew. It
+// returns the decoded claims, or a *TokenError with Clerk's reason.
+//
+// Most applications call [Client.Authenticate] instead, which also reads
+// cookies and handles the browser flow.
+func (c *Client) VerifyToken(ctx context.Context, token string) (*SessionClaims, error) {
+	return c.verifySession(ctx, token)
+}
+
+// verifySession runs the full verification; errors are *TokenError, or
+// errUnexpected for the structures Clerk's SDK fails on with a plain error.
+func (c *Client) verifySession(ctx context.Context, token string) (*SessionClaims, error) {
+	d, err := decodeJWT(token)
+	if err != nil {
+		return nil, copyErr(err)
+	}
+	if d.header.null {
+		return nil, errUnexpected
+	}
+	if d.header.Cat.isString && d.header.Cat.v == categoryM2M {
+		return nil, tokenErr(ReasonTokenInvalid, ActionEnsureClerkJWT, "Invalid session token category.")
+	}
+	k, err := c.resolveKey(ctx, &d.header)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.verifyJWT(d, k); err != nil {
+		return nil, err
+	}
+	return d.claims, nil
+}
+
+func copyErr(err error) error {
+	if te, ok := err.(*TokenError); ok {
+		cp := *te
+		return &cp
+	}
+	return err
+}
+
+// resolveKey picks the key source (spec §2.2 step 3).
+func (c *Client) resolveKey(ctx context.Context, h *jwtHeader) (*jwk, error) {
+	if c.keys == nil {
+		return nil, tokenErr(ReasonJWKFailedToResolve, ActionSetClerkJWTKey, "Failed to resolve JWK during verification.")
+	}
+	kid := h.Kid.v
+	if h.Kid.present && !h.Kid.isString {
+		kid = "" // a non-string kid names no key
+	}
+	return c.keys.key(ctx, kid)
+}
+
+// verifyJWT is Clerk's verifyJwt (spec §2.2 step 4) for a decoded token and
+// its key: header checks, the signature before any claim, then the claims.
+func (c *Client) verifyJWT(d *decodedJWT, k *jwk) error {
+	if err := checkHeader(&d.header); err != nil {
+		return err
+	}
+	m := signingMethods[d.header.Alg.v]
+	if k.err != nil {
+		return tokenErr(ReasonTokenVerificationFailed, ActionEnsureClerkJWT,
+			"Error verifying JWT signature. "+k.err.Error())
+	}
+	if k.alg != "" && k.alg != d.header.Alg.v {
+		// WebCrypto refuses a JWK whose alg differs from the token's; the
+		// key is pinned to its algorithm (RFC 8725 §3.1).
+		return tokenErr(ReasonTokenVerificationFailed, ActionEnsureClerkJWT,
+			"Error verifying JWT signature. The JWK alg "+strconv.Quote(k.alg)+" does not match the token alg "+strconv.Quote(d.header.Alg.v)+".")
+	}
+	if err := m.Verify(d.signed, d.signature, k.key); err != nil {
+		return tokenErr(ReasonTokenInvalidSignature, "", "JWT signature is invalid.")
+	}
+	if d.claims == nil {
+		return errUnexpected // payload null: Clerk fails destructuring it
+	}
+	return c.checkClaims(d.claims, d.payload)
+}
+
+// checkHeader validates typ, crit and alg (spec §2.2 4a-4b).
+func checkHeader(h *jwtHeader) error {
+	if h.Typ.present && (!h.Typ.isString || h.Typ.v != "JWT") {
+		return tokenErr(ReasonTokenInvalid, ActionEnsureClerkJWT,
+			"Invalid JWT type "+headerJSON(h, "typ")+`. Expected "JWT".`)
+	}
+	if len(h.Crit) > 0 {
+		// RFC 7515 §4.1.11: a critical extension we do not understand
+		// must be rejected. Clerk never sets crit.
+		return tokenErr(ReasonTokenInvalid, ActionEnsureClerkJWT,
+			"Invalid JWT header. Unsupported critical header parameters (crit).")
+	}
+	if !h.Alg.isString || signingMethods[h.Alg.v] == nil {
+		alg := "undefined"
+		if h.Alg.present {
+			alg = headerJSON(h, "alg")
+		}
+		return tokenErr(ReasonTokenInvalidAlgorithm, ActionEnsureClerkJWT,
+			"Invalid JWT algorithm "+alg+". Supported: RS256,RS384,RS512.")
+	}
+	return nil
+}
+
+// headerJSON renders a header value for a message (cold path only).
+func headerJSON(h *jwtHeader, name string) string {
+	switch name {
+	case "typ":
+		if !h.Typ.present {
+			return "undefined"
+		}
+		if h.Typ.isString {
+			return jsString(h.Typ.v)
+		}
+	case "alg":
+		if h.Alg.isString {
+			return jsString(h.Alg.v)
+		}
+	}
+	return "(non-string " + name + ")"
+}
+
+// checkClaims checks sub, aud, azp, exp, nbf and iat in Clerk's order.
+func (c *Client) checkClaims(cl *SessionClaims, payload []byte) error {
+	if !cl.sub.isString {
+		return tokenErr(ReasonTokenVerificationFailed, ActionEnsureClerkJWT,
+			"Subject claim (sub) is required and must be a string. Received "+claimJSON(payload, "sub")+".")
+	}
+	if err := c.checkAudience(cl, payload); err != nil {
+		return err
+	}
+	if len(c.authorizedParties) > 0 && !c.isAuthorizedParty(cl) {
+		return tokenErr(ReasonTokenInvalidAuthorizedParties, "",
+			"Invalid JWT Authorized party claim (azp) "+claimJSON(payload, "azp")+`. Expected "`+strings.Join(c.authorizedParties, ",")+`".`)
+	}
+	return c.checkTimes(cl, payload)
+}
+
+func (c *Client) isAuthorizedParty(cl *SessionClaims) bool {
+	if !cl.azp.isString || cl.azp.v == "" {
+		return false
+	}
+	for _, p := range c.authorizedParties {
+		if p == cl.azp.v {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Client) checkAudience(cl *SessionClaims, payload []byte) error {
+	if len(c.audience) == 0 || !cl.aud.truthy {
+		return nil
+	}
+	listJSON := jsStringList(c.audience)
+	switch cl.aud.kind {
+	case 's':
+		if !contains(c.audience, cl.aud.list[0]) {
+			return tokenErr(ReasonTokenVerificationFailed, ActionEnsureClerkJWT,
+				"Invalid JWT audience claim (aud) "+claimJSON(payload, "aud")+`. Is not included in "`+listJSON+`".`)
+		}
+	case 'a':
+		for _, a := range cl.aud.list {
+			if contains(c.audience, a) {
+				return nil
+			}
+		}
+		return tokenErr(ReasonTokenVerificationFailed, ActionEnsureClerkJWT,
+			"Invalid JWT audience claim array (aud) "+claimJSON(payload, "aud")+`. Is not included in "`+listJSON+`".`)
+	}
+	// Any other shape (number, mixed array) is accepted, as in Clerk.
+	return nil
+}
+
+// checkTimes applies the clock skew to exp, nbf and iat (spec §2.7). Times
+// are compared in milliseconds with the claims truncated to whole seconds.
+func (c *Client) checkTimes(cl *SessionClaims, payload []byte) error {
+	now := c.now()
+	nowMs := now.UnixMilli()
+	skew := c.skew.Milliseconds()
+	if !cl.exp.isNum {
+		return tokenErr(ReasonTokenVerificationFailed, ActionEnsureClerkJWT,
+			"Invalid JWT expiry date claim (exp) "+claimJSON(payload, "exp")+". Expected number.")
+	}
+	if expMs, ok := claimMillis(cl.exp.v); !ok || expMs <= nowMs-skew {
+		return &TokenError{Reason: ReasonTokenExpired,
+			Message: "JWT is expired. Expiry date: " + utcString(expMs, ok) + ", Current date: " + utcString(nowMs, true) + "."}
+	}
+	if cl.nbf.present {
+		if !cl.nbf.isNum {
+			return tokenErr(ReasonTokenVerificationFailed, ActionEnsureClerkJWT,
+				"Invalid JWT not before date claim (nbf) "+claimJSON(payload, "nbf")+". Expected number.")
+		}
+		if nbfMs, ok := claimMillis(cl.nbf.v); !ok || nbfMs > nowMs+skew {
+			return &TokenError{Reason: ReasonTokenNotActiveYet,
+				Message: "JWT cannot be used prior to not before date claim (nbf). Not before date: " + utcString(nbfMs, ok) + "; Current date: " + utcString(nowMs, true) + ";"}
+		}
+	}
+	if cl.iat.present {
+		if !cl.iat.isNum {
+			return tokenErr(ReasonTokenVerificationFailed, ActionEnsureClerkJWT,
+				"Invalid JWT issued at date claim (iat) "+claimJSON(payload, "iat")+". Expected number.")
+		}
+		if iatMs, ok := claimMillis(cl.iat.v); !ok || iatMs > nowMs+skew {
+			return &TokenError{Reason: ReasonTokenIatInTheFuture,
+				Message: "JWT issued at date claim (iat) is in the future. Issued at date: " + utcString(iatMs, ok) + "; Current date: " + utcString(nowMs, true) + ";"}
+		}
+	}
+	return nil
+}
+
+// maxDateMillis is JavaScript's Date range (±8.64e15 ms).
+const maxDateMillis = 8.64e15
+
+// claimMillis converts a time claim to milliseconds, truncating fractional
+// seconds as Date.setUTCSeconds does. ok is false outside JavaScript's Date
+// range; such claims are rejected (Clerk's comparisons against an Invalid
+// Date would silently pass a huge nbf or iat: we fail closed instead).
+func claimMillis(sec float64) (int64, bool) {
+	if math.IsNaN(sec) || math.IsInf(sec, 0) {
+		return 0, false
+	}
+	ms := math.Trunc(sec) * 1000
+	if math.Abs(ms) > maxDateMillis {
+		return 0, false
+	}
+	return int64(ms), true
+}
+
+// utcString formats like Date.prototype.toUTCString.
+func utcString(ms int64, ok bool) string {
+	if !ok {
+		return "Invalid Date"
+	}
+	return time.UnixMilli(ms).UTC().Format(http.TimeFormat)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// claimJSON renders a payload claim like JSON.stringify, for messages.
+// It decodes the payload again, which only happens on a failure.
+func claimJSON(payload []byte, name string) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(payload, &m) != nil {
+		return "undefined"
+	}
+	raw, ok := m[name]
+	if !ok {
+		return "undefined"
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return "undefined"
+	}
+	return jsStringify(v)
+}
+
+// jsStringify renders v as JavaScript's JSON.stringify does (no HTML
+// escaping, numbers in JavaScript's shortest form).
+func jsStringify(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return jsNumber(x)
+	case string:
+		return jsString(x)
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = jsStringify(e)
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	case map[string]any:
+		// Go maps are unordered; JavaScript keeps insertion order. Objects
+		// only appear in messages for malformed tokens, so sorted keys do.
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(x)
+		return strings.TrimSuffix(buf.String(), "\n")
+	case nil:
+		return "null"
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return "undefined"
+}
+
+func jsString(s string) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	out := strings.TrimSuffix(buf.String(), "\n")
+	// encoding/json escapes U+2028 and U+2029; JSON.stringify does not.
+	out = strings.ReplaceAll(out, `\u2028`, "\u2028")
+	return strings.ReplaceAll(out, `\u2029`, "\u2029")
+}
+
+func jsStringList(list []string) string {
+	parts := make([]string, len(list))
+	for i, s := range list {
+		parts[i] = jsString(s)
+	}
+	return "[" + strings.Join(parts, ",") + "]"
+}
+
+// jsNumber formats a float64 as JavaScript's Number.prototype.toString.
+func jsNumber(f float64) string {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return "null"
+	}
+	abs := math.Abs(f)
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		s := strconv.FormatFloat(f, 'e', -1, 64) // 1e+21, 1.5e-07
+		mant, exp, _ := strings.Cut(s, "e")
+		sign := exp[0]
+		exp = strings.TrimLeft(exp[1:], "0")
+		return mant + "e" + string(sign) + exp
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}

@@ -19,10 +19,10 @@ const (
 // jwtHeader is the JOSE header fields the verifier reads. Every other header
 // parameter (jku, x5u, jwk, crit handling aside) is ignored, never followed.
 type jwtHeader struct {
-	Alg  strClaim `json:"alg"`
-	Kid  strClaim `json:"kid"`
-	Typ  strClaim `json:"typ"`
-	Cat  strClaim `json:"cat"`
+	Alg  strClaim        `json:"alg"`
+	Kid  strClaim        `json:"kid"`
+	Typ  strClaim        `json:"typ"`
+	Cat  strClaim        `json:"cat"`
 	Crit json.RawMessage `json:"crit"`
 	// null is true when the header JSON is the literal null; Clerk's SDK
 	// then fails with an unexpected error rather than a token error.

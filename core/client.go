@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -35,6 +36,8 @@ type Client struct {
 	log               *slog.Logger
 	treatPending      bool
 	apiURL            *url.URL
+	cookieNames       cookieNames
+	azpWarnOnce       sync.Once
 }
 
 // New validates opts once and returns a Client. Errors are *ConfigError and
@@ -63,6 +66,7 @@ func New(opts Options) (*Client, error) {
 			return nil, &ConfigError{Field: "PublishableKey", Message: err.Error()}
 		}
 		c.pk, c.hasPK = pk, true
+		c.cookieNames = newCookieNames(opts.PublishableKey)
 	}
 	if opts.SecretKey != "" {
 		if !isDevelopmentSecretKey(opts.SecretKey) && !isProductionSecretKey(opts.SecretKey) {

@@ -39,6 +39,12 @@ func (c *Client) VerifyToken(ctx context.Context, token string) (*SessionClaims,
 // verifySession runs the full verification; errors are *TokenError, or
 // errUnexpected for the structures Clerk's SDK fails on with a plain error.
 func (c *Client) verifySession(ctx context.Context, token string) (*SessionClaims, error) {
+	return c.verifySessionSkew(ctx, token, c.skew)
+}
+
+// verifySessionSkew is verifySession with another clock skew (the
+// development handshake retries with 24 hours, spec §1.8.4).
+func (c *Client) verifySessionSkew(ctx context.Context, token string, skew time.Duration) (*SessionClaims, error) {
 	d, err := decodeJWT(token)
 	if err != nil {
 		return nil, copyErr(err)
@@ -53,7 +59,7 @@ func (c *Client) verifySession(ctx context.Context, token string) (*SessionClaim
 	if err != nil {
 		return nil, err
 	}
-	if err := c.verifyJWT(d, k); err != nil {
+	if err := c.verifyJWT(d, k, skew); err != nil {
 		return nil, err
 	}
 	return d.claims, nil
@@ -81,7 +87,7 @@ func (c *Client) resolveKey(ctx context.Context, h *jwtHeader) (*jwk, error) {
 
 // verifyJWT is Clerk's verifyJwt (spec §2.2 step 4) for a decoded token and
 // its key: header checks, the signature before any claim, then the claims.
-func (c *Client) verifyJWT(d *decodedJWT, k *jwk) error {
+func (c *Client) verifyJWT(d *decodedJWT, k *jwk, skew time.Duration) error {
 	if err := checkHeader(&d.header); err != nil {
 		return err
 	}
@@ -102,7 +108,7 @@ func (c *Client) verifyJWT(d *decodedJWT, k *jwk) error {
 	if d.claims == nil {
 		return errUnexpected // payload null: Clerk fails destructuring it
 	}
-	return c.checkClaims(d.claims, d.payload)
+	return c.checkClaims(d.claims, d.payload, skew)
 }
 
 // checkHeader validates typ, crit and alg (spec §2.2 4a-4b).
@@ -147,7 +153,7 @@ func headerJSON(h *jwtHeader, name string) string {
 }
 
 // checkClaims checks sub, aud, azp, exp, nbf and iat in Clerk's order.
-func (c *Client) checkClaims(cl *SessionClaims, payload []byte) error {
+func (c *Client) checkClaims(cl *SessionClaims, payload []byte, skew time.Duration) error {
 	if !cl.sub.isString {
 		return tokenErr(ReasonTokenVerificationFailed, ActionEnsureClerkJWT,
 			"Subject claim (sub) is required and must be a string. Received "+claimJSON(payload, "sub")+".")
@@ -159,7 +165,7 @@ func (c *Client) checkClaims(cl *SessionClaims, payload []byte) error {
 		return tokenErr(ReasonTokenInvalidAuthorizedParties, "",
 			"Invalid JWT Authorized party claim (azp) "+claimJSON(payload, "azp")+`. Expected "`+strings.Join(c.authorizedParties, ",")+`".`)
 	}
-	return c.checkTimes(cl, payload)
+	return c.checkTimes(cl, payload, skew)
 }
 
 func (c *Client) isAuthorizedParty(cl *SessionClaims) bool {
@@ -200,10 +206,9 @@ func (c *Client) checkAudience(cl *SessionClaims, payload []byte) error {
 
 // checkTimes applies the clock skew to exp, nbf and iat (spec §2.7). Times
 // are compared in milliseconds with the claims truncated to whole seconds.
-func (c *Client) checkTimes(cl *SessionClaims, payload []byte) error {
-	now := c.now()
-	nowMs := now.UnixMilli()
-	skew := c.skew.Milliseconds()
+func (c *Client) checkTimes(cl *SessionClaims, payload []byte, skewD time.Duration) error {
+	nowMs := c.now().UnixMilli()
+	skew := skewD.Milliseconds()
 	if !cl.exp.isNum {
 		return tokenErr(ReasonTokenVerificationFailed, ActionEnsureClerkJWT,
 			"Invalid JWT expiry date claim (exp) "+claimJSON(payload, "exp")+". Expected number.")

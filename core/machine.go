@@ -1,0 +1,109 @@
+package clerk
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Machine token prefixes (spec §6.1).
+const (
+	prefixM2M    = "mt_"
+	prefixOAuth  = "oat_"
+	prefixAPIKey = "ak_"
+)
+
+// MachineErrorCode is a machine-token verification error code (Clerk's
+// MachineTokenVerificationErrorCode).
+type MachineErrorCode string
+
+// Machine-token error codes.
+const (
+	MachineErrTokenInvalid       MachineErrorCode = "token-invalid"
+	MachineErrSecretKeyInvalid   MachineErrorCode = "secret-key-invalid"
+	MachineErrUnexpected         MachineErrorCode = "unexpected-error"
+	MachineErrVerificationFailed MachineErrorCode = "token-verification-failed"
+)
+
+// MachineTokenError is a failed API key, M2M or OAuth token verification.
+type MachineTokenError struct {
+	Code    MachineErrorCode
+	Message string
+	// Status is the Backend API's HTTP status, 0 when there was none.
+	Status int
+	// TokenType is the kind of token that failed.
+	TokenType TokenType
+}
+
+// Error formats like Clerk: "<message> (code=<code>, status=<status|n/a>)".
+func (e *MachineTokenError) Error() string {
+	status := "n/a"
+	if e.Status != 0 {
+		status = strconv.Itoa(e.Status)
+	}
+	return e.Message + " (code=" + string(e.Code) + ", status=" + status + ")"
+}
+
+// Is reports whether target is the error's code as a Reason.
+func (e *MachineTokenError) Is(target error) bool {
+	r, ok := target.(Reason)
+	return ok && string(r) == string(e.Code)
+}
+
+// TokenTypeOf tells what kind of token a string is, without verifying it
+// (spec §6.1): an M2M token ("mt_" prefix or a JWT whose sub starts with
+// "mch_"), an OAuth access token ("oat_" prefix or a JWT of typ at+jwt), an
+// API key ("ak_" prefix), else a session token.
+func TokenTypeOf(token string) TokenType {
+	jwtType, _ := machineJWTType(token)
+	switch {
+	case strings.HasPrefix(token, prefixM2M) || jwtType == M2MToken:
+		return M2MToken
+	case strings.HasPrefix(token, prefixOAuth) || jwtType == OAuthToken:
+		return OAuthToken
+	case strings.HasPrefix(token, prefixAPIKey):
+		return APIKey
+	}
+	return SessionToken
+}
+
+// machineJWTType reports whether a JWT-shaped token is an M2M or OAuth JWT.
+func machineJWTType(token string) (TokenType, bool) {
+	if !jwtShaped(token) {
+		return "", false
+	}
+	d, err := decodeJWT(token)
+	if err != nil {
+		return "", false
+	}
+	if d.claims != nil && d.claims.sub.isString && strings.HasPrefix(d.claims.sub.v, "mch_") {
+		return M2MToken, true
+	}
+	if d.header.Typ.isString && (d.header.Typ.v == "at+jwt" || d.header.Typ.v == "application/at+jwt") {
+		return OAuthToken, true
+	}
+	return "", false
+}
+
+// jwtShaped matches ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$.
+func jwtShaped(s string) bool {
+	parts, n := 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if n == 0 {
+				return false
+			}
+			parts++
+			n = 0
+		case c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_':
+			n++
+		default:
+			return false
+		}
+	}
+	return parts == 2 && n > 0
+}
+
+// isMachineToken reports a prefixed machine token or a machine JWT.
+func isMachineToken(token string) bool { return TokenTypeOf(token) != SessionToken }

@@ -2,4 +2,7 @@ module github.com/clerkguard/clerkguard/core
 
 go 1.25
 
-require github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+require (
+	github.com/dlclark/regexp2 v1.12.0
+	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+)

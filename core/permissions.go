@@ -162,7 +162,17 @@ func (m bitmask) bit(j int) bool {
 // jsTrim trims what JavaScript's String.prototype.trim trims, which Clerk
 // applies to every claim element. It differs from strings.TrimSpace on two
 // runes: U+FEFF is trimmed, U+0085 is not.
-func jsTrim(s string) string { return strings.TrimFunc(s, isJSSpace) }
+func jsTrim(s string) string {
+	// Fast path: claim elements rarely carry spaces.
+	if s == "" || (isASCIINonSpace(s[0]) && isASCIINonSpace(s[len(s)-1])) {
+		return s
+	}
+	return strings.TrimFunc(s, isJSSpace)
+}
+
+func isASCIINonSpace(b byte) bool {
+	return b < 0x80 && b != ' ' && (b < '\t' || b > '\r')
+}
 
 func isJSSpace(r rune) bool {
 	switch r {

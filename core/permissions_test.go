@@ -413,6 +413,10 @@ func TestJSTrim(t *testing.T) {
 		{"  a  ", "a"},
 		{"\t\n\v\f\r a", "a"},
 		{"\u00a0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\ufeffa\ufeff", "a"},
+		{"a\v", "a"},
+		{"a\u00a0", "a"},
+		{"\u00a0a", "a"},
+		{"a b", "a b"},
 		{"\u0085a\u0085", "\u0085a\u0085"},
 		{"\u200ba", "\u200ba"}, // zero width space is not white space
 		{"", ""},

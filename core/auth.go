@@ -84,6 +84,11 @@ type Auth struct {
 	// unexported fields) shows an address, never the token.
 	token *string
 
+	// req is the request the Auth was authenticated from, for Protect and
+	// the redirect helpers; nil for an Auth that did not come from
+	// Authenticate (Protect then fails closed).
+	req *requestInfo
+
 	// Machine-token fields (ID, Subject, Scopes, Name, MachineID, ClientID)
 	// belong here when machine tokens are added (spec §4.3).
 }

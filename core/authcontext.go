@@ -304,6 +304,9 @@ type authContext struct {
 
 	frontendAPI         string // proxy URL, satellite host or the key's host
 	originalFrontendAPI string
+
+	orgTarget     OrganizationSyncTarget
+	orgTargetDone bool
 }
 
 func (ac *authContext) query() url.Values {

@@ -92,10 +92,23 @@ func (a TokenAcceptance) applyAuthenticate(c *authenticateConfig) { c.accepts = 
 func (c *Client) Authenticate(ctx context.Context, req Request, opts ...AuthenticateOption) *RequestState {
 	cfg := authenticateConfig{accepts: TokenAcceptance{single: SessionToken}}
 	for _, o := range opts {
-		o.applyAuthenticate(&cfg)
+		if o != nil {
+			o.applyAuthenticate(&cfg)
+		}
 	}
-	acc := cfg.accepts
-	ac := c.newAuthContext(req, acc)
+	ac := c.newAuthContext(req, cfg.accepts)
+	s := c.authenticate(ctx, ac, cfg.accepts)
+	if ac.clerkURL == nil {
+		ac.clerkURL = clerkURL(req)
+	}
+	s.Auth.req = &requestInfo{c: c, ac: ac, state: s, raw: s.Auth}
+	if c.opts.Debug {
+		c.debugLog(ctx, ac, s)
+	}
+	return s
+}
+
+func (c *Client) authenticate(ctx context.Context, ac *authContext, acc TokenAcceptance) *RequestState {
 
 	if acc.list {
 		t := SessionToken

@@ -16,14 +16,14 @@ import (
 // org_permissions; version 2 tokens (v: 2) in the compact "o" object plus the
 // "fea" features claim. [Auth] exposes both the same way; prefer it.
 type SessionClaims struct {
-	Issuer          string `json:"-"`
-	Subject         string `json:"-"`
-	SessionID       string `json:"sid"`
-	AuthorizedParty string `json:"-"`
+	Issuer          string
+	Subject         string
+	SessionID       string
+	AuthorizedParty string
 	// JWTID is the jti claim.
-	JWTID string `json:"jti"`
+	JWTID string
 	// Version is 2 for v2 tokens; every other value (or none) is version 1.
-	Version int `json:"-"`
+	Version int
 	// Actor is the act claim (impersonation or agent), nil when absent.
 	Actor *Actor `json:"act"`
 	// SessionStatus is the sts claim: "active", "pending" or "" when absent.
@@ -43,17 +43,19 @@ type SessionClaims struct {
 
 	// Registered claims, decoded so that a wrong type is reported by the
 	// verifier (with Clerk's messages) instead of failing the decode.
-	sub      strClaim
-	iss      strClaim
-	azp      strClaim
-	aud      audClaim
-	exp      numClaim
-	nbf      numClaim
-	iat      numClaim
-	version  numClaim
-	fva      json.RawMessage
-	raw      []byte
-	category string // the JOSE header cat, set by the verifier
+	sub     strClaim
+	iss     strClaim
+	azp     strClaim
+	aud     audClaim
+	exp     numClaim
+	nbf     numClaim
+	iat     numClaim
+	version numClaim
+	fva     json.RawMessage
+	raw     []byte
+	// feaMalformed: fea is present but not a string (Clerk throws while
+	// building the auth object of a v2 token with an organization).
+	feaMalformed bool
 }
 
 // Actor is the act claim of an impersonation or agent session.
@@ -77,66 +79,106 @@ type OrgClaims struct {
 	FeaturePermissionMap string `json:"fpm"`
 }
 
-// sessionClaimsJSON is the decoding shape: SessionClaims' plain fields plus
-// the tolerant registered claims.
-type sessionClaimsJSON struct {
-	*sessionClaimsAlias
-	Sub     *strClaim       `json:"sub"`
-	Iss     *strClaim       `json:"iss"`
-	Azp     *strClaim       `json:"azp"`
-	Aud     *audClaim       `json:"aud"`
-	Exp     *numClaim       `json:"exp"`
-	Nbf     *numClaim       `json:"nbf"`
-	Iat     *numClaim       `json:"iat"`
-	V       *numClaim       `json:"v"`
-	Fva     json.RawMessage `json:"fva"`
-	Org     json.RawMessage `json:"o"`
-	ActorRM json.RawMessage `json:"act"`
-}
-
-type sessionClaimsAlias SessionClaims
-
 var errClaimsNotObject = errors.New("clerk: token payload is not a JSON object")
 
-// decodeSessionClaims decodes a JWT payload once. Claims of an unexpected
-// type are left empty (the verifier reports the registered ones); only a
-// payload that is not a JSON object is an error.
+// decodeSessionClaims decodes a JWT payload once. Members are matched by
+// their exact name and a repeated name replaces the earlier value, as with
+// JavaScript's JSON.parse (encoding/json's struct decoding would match
+// "SUB" or "Org_Role" too). Claims of an unexpected type are left empty (the
+// verifier reports the registered ones); only a payload that is not a JSON
+// object is an error.
 func decodeSessionClaims(payload []byte) (*SessionClaims, error) {
 	p := bytes.TrimLeft(payload, " \t\r\n")
 	if len(p) == 0 || p[0] != '{' {
 		return nil, errClaimsNotObject
 	}
+	if !json.Valid(payload) {
+		return nil, errors.New("clerk: token payload is not valid JSON")
+	}
 	c := &SessionClaims{raw: payload}
-	d := sessionClaimsJSON{
-		sessionClaimsAlias: (*sessionClaimsAlias)(c),
-		Sub:                &c.sub, Iss: &c.iss, Azp: &c.azp, Aud: &c.aud,
-		Exp: &c.exp, Nbf: &c.nbf, Iat: &c.iat, V: &c.version,
-	}
-	if err := json.Unmarshal(payload, &d); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if !errors.As(err, &typeErr) {
-			return nil, err
+	scanObject(payload, func(key string, v []byte) {
+		switch key {
+		case "sub":
+			_ = c.sub.UnmarshalJSON(v)
+		case "iss":
+			_ = c.iss.UnmarshalJSON(v)
+		case "azp":
+			_ = c.azp.UnmarshalJSON(v)
+		case "aud":
+			_ = c.aud.UnmarshalJSON(v)
+		case "exp":
+			_ = c.exp.UnmarshalJSON(v)
+		case "nbf":
+			_ = c.nbf.UnmarshalJSON(v)
+		case "iat":
+			_ = c.iat.UnmarshalJSON(v)
+		case "v":
+			_ = c.version.UnmarshalJSON(v)
+		case "sid":
+			c.SessionID = jsonString(v)
+		case "jti":
+			c.JWTID = jsonString(v)
+		case "sts":
+			c.SessionStatus = jsonString(v)
+		case "org_id":
+			c.OrgID = jsonString(v)
+		case "org_role":
+			c.OrgRole = jsonString(v)
+		case "org_slug":
+			c.OrgSlug = jsonString(v)
+		case "org_permissions":
+			c.OrgPermissions = nil
+			scanArray(v, func(e []byte) {
+				if s, ok := jsonStringOK(e); ok {
+					c.OrgPermissions = append(c.OrgPermissions, s)
+				}
+			})
+		case "fea":
+			s, ok := jsonStringOK(v)
+			c.Features = s
+			c.feaMalformed = !ok && string(v) != "null"
+		case "pla":
+			c.Plans = jsonString(v)
+		case "o":
+			c.Organization = nil
+			var o OrgClaims
+			if scanObject(v, func(k string, ov []byte) {
+				switch k {
+				case "id":
+					o.ID = jsonString(ov)
+				case "slg":
+					o.Slug = jsonString(ov)
+				case "rol":
+					o.Role = jsonString(ov)
+				case "per":
+					o.Permissions = jsonString(ov)
+				case "fpm":
+					o.FeaturePermissionMap = jsonString(ov)
+				}
+			}) {
+				c.Organization = &o
+			}
+		case "act":
+			c.Actor = nil
+			var a Actor
+			if scanObject(v, func(k string, av []byte) {
+				switch k {
+				case "sub":
+					a.Subject = jsonString(av)
+				case "iss":
+					a.Issuer = jsonString(av)
+				case "sid":
+					a.SessionID = jsonString(av)
+				case "type":
+					a.Type = jsonString(av)
+				}
+			}) {
+				c.Actor = &a
+			}
+		case "fva":
+			c.fva = v
 		}
-		// A wrongly typed optional claim (say "org_id": 5) is dropped, as
-		// Clerk's SDK would ignore it; decoding went on past it.
-	}
-	c.fva = d.Fva
-	if len(d.Org) > 0 && d.Org[0] == '{' {
-		var o OrgClaims
-		if json.Unmarshal(d.Org, &o) == nil {
-			c.Organization = &o
-		}
-	} else {
-		c.Organization = nil
-	}
-	if len(d.ActorRM) > 0 && d.ActorRM[0] == '{' {
-		var a Actor
-		if json.Unmarshal(d.ActorRM, &a) == nil {
-			c.Actor = &a
-		}
-	} else {
-		c.Actor = nil
-	}
+	})
 	c.Subject = c.sub.v
 	c.Issuer = c.iss.v
 	c.AuthorizedParty = c.azp.v

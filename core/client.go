@@ -38,6 +38,7 @@ type Client struct {
 	apiURL            *url.URL
 	cookieNames       cookieNames
 	azpWarnOnce       sync.Once
+	orgSync           *OrganizationSyncMatcher
 }
 
 // New validates opts once and returns a Client. Errors are *ConfigError and
@@ -125,6 +126,16 @@ func New(opts Options) (*Client, error) {
 		}
 	}
 
+	if opts.OrganizationSync != nil {
+		m, err := opts.OrganizationSync.Compile()
+		if err != nil {
+			return nil, &ConfigError{Field: "OrganizationSync", Message: err.Error()}
+		}
+		c.orgSync = m
+	}
+	if opts.Debug && opts.Logger == nil {
+		c.log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	if err := c.setupKeys(); err != nil {
 		return nil, err
 	}

@@ -82,6 +82,13 @@ type Options struct {
 	AfterSignInURL string
 	AfterSignUpURL string
 
+	// OrganizationSync activates the organization (or personal account) a
+	// URL names, for browser requests, by sending the browser through
+	// Clerk's handshake with organization_id. Patterns are path-to-regexp
+	// strings such as "/orgs/:slug" or "/orgs/:id/(.*)", compiled once by
+	// New. Clerk: organizationSyncOptions.
+	OrganizationSync *OrganizationSync
+
 	// TreatPendingAsSignedOut controls how a session whose status claim is
 	// "pending" appears: nil or true (Clerk's default) gives a signed-out Auth
 	// with SessionStatus "pending"; false exposes the pending session.

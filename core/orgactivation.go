@@ -1,9 +1,66 @@
 package clerk
 
-// organizationActivation is spec §8's activation step after a verified
-// cookie session. Wired to OrganizationSync in the next change.
-func (c *Client) organizationActivation(ac *authContext, auth *Auth) *RequestState { return nil }
+// orgTarget is the organization sync target of the request's raw path,
+// computed once per request (spec §8).
+func (c *Client) orgTarget(ac *authContext) OrganizationSyncTarget {
+	if c.orgSync == nil || ac.clerkURL == nil {
+		return OrganizationSyncTarget{}
+	}
+	if !ac.orgTargetDone {
+		t, err := c.orgSync.Target(ac.clerkURL.EscapedPath())
+		if err != nil {
+			c.log.Error("clerk: organization sync pattern failed", "error", err)
+		}
+		ac.orgTarget, ac.orgTargetDone = t, true
+	}
+	return ac.orgTarget
+}
 
-// orgSyncParam is the organization_id handshake parameter, if the URL
-// matches an organization sync pattern (spec §1.8.2).
-func (c *Client) orgSyncParam(ac *authContext) (string, bool) { return "", false }
+// organizationActivation is spec §8's activation step after a verified
+// cookie session: when the URL names another organization (or the personal
+// account while an organization is active), browser navigations go through
+// the handshake with organization_id. Other requests stay signed in.
+func (c *Client) organizationActivation(ac *authContext, auth *Auth) *RequestState {
+	t := c.orgTarget(ac)
+	mismatch := false
+	switch t.Type {
+	case OrgTargetOrganization:
+		if t.OrganizationSlug != "" && t.OrganizationSlug != auth.OrgSlug {
+			mismatch = true
+		}
+		if t.OrganizationID != "" && t.OrganizationID != auth.OrgID {
+			mismatch = true
+		}
+	case OrgTargetPersonalAccount:
+		mismatch = auth.OrgID != ""
+	}
+	if !mismatch {
+		return nil
+	}
+	if ac.redirectCount >= maxRedirectLoop {
+		c.log.Warn("Clerk: Organization activation handshake loop detected. This is likely due to an invalid organization ID or slug. Skipping organization activation.")
+		return nil
+	}
+	s := c.maybeHandshake(ac, ReasonActiveOrganizationMismatch, "", nil)
+	if s.Status != StatusHandshake {
+		return nil
+	}
+	return s
+}
+
+// orgSyncParam is the organization_id handshake parameter when the URL
+// matches an organization sync pattern (spec §1.8.2): the id or slug, or ""
+// for the personal account.
+func (c *Client) orgSyncParam(ac *authContext) (string, bool) {
+	t := c.orgTarget(ac)
+	switch t.Type {
+	case OrgTargetOrganization:
+		if t.OrganizationSlug != "" {
+			return t.OrganizationSlug, true
+		}
+		return t.OrganizationID, true
+	case OrgTargetPersonalAccount:
+		return "", true
+	}
+	return "", false
+}

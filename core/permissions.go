@@ -1,6 +1,7 @@
 package clerk
 
 import (
+	"errors"
 	"math/big"
 	"strconv"
 	"strings"
@@ -42,6 +43,9 @@ func sessionOrg(c *SessionClaims) (orgFields, error) {
 	o := c.Organization
 	if o == nil {
 		return orgFields{}, nil
+	}
+	if c.feaMalformed {
+		return orgFields{}, errors.New("Invalid claim element (missing colon): fea is not a string")
 	}
 	f := orgFields{id: o.ID, slug: o.Slug}
 	if o.Role != "" {

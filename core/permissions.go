@@ -28,6 +28,10 @@ type orgFields struct {
 	permissions []string
 }
 
+// errFeaNotString: a v2 token with an organization whose fea claim is not a
+// string; Clerk's parser throws (the request is signed out, unexpected-error).
+var errFeaNotString = errors.New("clerk: invalid fea claim: not a string")
+
 // sessionOrg maps the organization claims of c to Auth properties (spec §3).
 // The only error is the malformed-fea error of a v2 token with an active
 // organization, which Clerk throws while building the auth object.
@@ -45,7 +49,7 @@ func sessionOrg(c *SessionClaims) (orgFields, error) {
 		return orgFields{}, nil
 	}
 	if c.feaMalformed {
-		return orgFields{}, errors.New("Invalid claim element (missing colon): fea is not a string")
+		return orgFields{}, errFeaNotString
 	}
 	f := orgFields{id: o.ID, slug: o.Slug}
 	if o.Role != "" {

@@ -39,6 +39,7 @@ type Client struct {
 	cookieNames       cookieNames
 	azpWarnOnce       sync.Once
 	orgSync           *OrganizationSyncMatcher
+	tokens            *tokenCache
 }
 
 // New validates opts once and returns a Client. Errors are *ConfigError and
@@ -139,6 +140,7 @@ func New(opts Options) (*Client, error) {
 	if err := c.setupKeys(); err != nil {
 		return nil, err
 	}
+	c.tokens = newTokenCache(opts.TokenCacheEntries, opts.TokenCacheBytes)
 	return c, nil
 }
 

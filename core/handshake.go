@@ -191,7 +191,7 @@ func (c *Client) verifyHandshakeToken(ctx context.Context, token string) ([]stri
 	if d.header.isNonSessionCategory() {
 		return nil, tokenErr(ReasonTokenInvalid, ActionEnsureClerkJWT, "Invalid handshake token category.")
 	}
-	k, err := c.resolveKey(ctx, &d.header)
+	k, _, err := c.resolveKey(ctx, &d.header)
 	if err != nil {
 		return nil, err
 	}

@@ -39,7 +39,9 @@ type keySnapshot struct {
 
 // keySource resolves the verification key for a token's kid.
 type keySource interface {
-	key(ctx context.Context, kid string) (*jwk, error)
+	// key returns the key for kid and the generation of the key set it
+	// came from.
+	key(ctx context.Context, kid string) (*jwk, uint64, error)
 	// generation changes whenever the set of trusted keys changes; the
 	// verified-token cache is tied to it.
 	generation() uint64
@@ -48,7 +50,7 @@ type keySource interface {
 // staticKey is the networkless JWTKey PEM: one key, whatever the kid.
 type staticKey struct{ k *jwk }
 
-func (s staticKey) key(context.Context, string) (*jwk, error) { return s.k, nil }
+func (s staticKey) key(context.Context, string) (*jwk, uint64, error) { return s.k, 0, nil }
 func (s staticKey) generation() uint64                        { return 0 }
 
 // remoteKeys is a JWKS endpoint with a per-client cache (design §4.1):
@@ -85,7 +87,7 @@ func (r *remoteKeys) generation() uint64 {
 	return 0
 }
 
-func (r *remoteKeys) key(ctx context.Context, kid string) (*jwk, error) {
+func (r *remoteKeys) key(ctx context.Context, kid string) (*jwk, uint64, error) {
 	now := r.now()
 	s := r.snap.Load()
 	if s != nil {
@@ -96,7 +98,7 @@ func (r *remoteKeys) key(ctx context.Context, kid string) (*jwk, error) {
 				// cached keys keep serving (stale-if-error).
 				r.refreshAsync(ctx)
 			}
-			return k, nil
+			return k, s.gen, nil
 		}
 		if now.Sub(s.fetchedAt) < r.ttl {
 			// Unknown kid with a fresh cache: refresh at most once per
@@ -105,24 +107,24 @@ func (r *remoteKeys) key(ctx context.Context, kid string) (*jwk, error) {
 			// real rotation is still seen within refreshGap.
 			last := r.lastRefresh.Load()
 			if last != 0 && now.Sub(time.Unix(0, last)) < r.refreshGap {
-				return nil, kidMismatch(kid)
+				return nil, 0, kidMismatch(kid)
 			}
 			if !r.lastRefresh.CompareAndSwap(last, now.UnixNano()) {
 				// Another request claimed this refresh: join it.
 				s2, err := r.wait(ctx)
 				if err != nil {
-					return nil, err
+					return nil, 0, err
 				}
 				return lookup(s2, kid)
 			}
 		}
 	}
 	if err := r.recentFailure(now); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	s2, err := r.fetch(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	return lookup(s2, kid)
 }
@@ -160,13 +162,13 @@ func (r *remoteKeys) refreshAsync(ctx context.Context) {
 	r.mu.Unlock()
 }
 
-func lookup(s *keySnapshot, kid string) (*jwk, error) {
+func lookup(s *keySnapshot, kid string) (*jwk, uint64, error) {
 	if s != nil {
 		if k, ok := s.keys[kid]; ok {
-			return k, nil
+			return k, s.gen, nil
 		}
 	}
-	return nil, kidMismatch(kid)
+	return nil, 0, kidMismatch(kid)
 }
 
 func kidMismatch(kid string) *TokenError {

@@ -109,6 +109,15 @@ type Options struct {
 	// most one fetch per interval for the whole Client. Zero means 10 seconds.
 	JWKSRefreshInterval time.Duration
 
+	// TokenCacheEntries bounds the verified-token cache: a session token that
+	// passed verification is not RSA-verified again while it is valid (its
+	// exp, nbf and iat are still checked on every request, and the cache is
+	// dropped when the key set changes). Zero means 10,000 entries; a
+	// negative value disables the cache. TokenCacheBytes bounds its memory
+	// (zero means 32 MiB).
+	TokenCacheEntries int
+	TokenCacheBytes   int64
+
 	// HTTPClient makes every outbound call (Backend API, JWKS). Nil means a
 	// client with a 10 second timeout. Calls are also bounded by the request's
 	// context.

@@ -45,6 +45,15 @@ func (c *Client) verifySession(ctx context.Context, token string) (*SessionClaim
 // verifySessionSkew is verifySession with another clock skew (the
 // development handshake retries with 24 hours, spec §1.8.4).
 func (c *Client) verifySessionSkew(ctx context.Context, token string, skew time.Duration) (*SessionClaims, error) {
+	if e := c.tokens.get(token, c.keyGeneration()); e != nil {
+		// Verified before with the current keys: only the time claims can
+		// have changed their verdict.
+		if err := c.checkTimes(e.claims, e.claims.raw, skew); err != nil {
+			c.tokens.remove(token)
+			return nil, err
+		}
+		return e.claims, nil
+	}
 	d, err := decodeJWT(token)
 	if err != nil {
 		return nil, copyErr(err)
@@ -55,14 +64,28 @@ func (c *Client) verifySessionSkew(ctx context.Context, token string, skew time.
 	if d.header.Cat.isString && d.header.Cat.v == categoryM2M {
 		return nil, tokenErr(ReasonTokenInvalid, ActionEnsureClerkJWT, "Invalid session token category.")
 	}
-	k, err := c.resolveKey(ctx, &d.header)
+	k, gen, err := c.resolveKey(ctx, &d.header)
 	if err != nil {
 		return nil, err
 	}
 	if err := c.verifyJWT(d, k, skew); err != nil {
 		return nil, err
 	}
+	if skew == c.skew {
+		// Only verifications with the client's own skew are remembered (not
+		// the development handshake's 24-hour retry), under the generation
+		// of the key set the key came from, so a rotation during the
+		// verification cannot attach this token to the new key set.
+		c.tokens.put(token, gen, d.claims)
+	}
 	return d.claims, nil
+}
+
+func (c *Client) keyGeneration() uint64 {
+	if c.keys == nil {
+		return 0
+	}
+	return c.keys.generation()
 }
 
 func copyErr(err error) error {
@@ -74,9 +97,9 @@ func copyErr(err error) error {
 }
 
 // resolveKey picks the key source (spec §2.2 step 3).
-func (c *Client) resolveKey(ctx context.Context, h *jwtHeader) (*jwk, error) {
+func (c *Client) resolveKey(ctx context.Context, h *jwtHeader) (*jwk, uint64, error) {
 	if c.keys == nil {
-		return nil, tokenErr(ReasonJWKFailedToResolve, ActionSetClerkJWTKey, "Failed to resolve JWK during verification.")
+		return nil, 0, tokenErr(ReasonJWKFailedToResolve, ActionSetClerkJWTKey, "Failed to resolve JWK during verification.")
 	}
 	kid := h.Kid.v
 	if h.Kid.present && !h.Kid.isString {

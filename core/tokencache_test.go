@@ -1,0 +1,121 @@
+package clerk_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	clerk "github.com/clerkguard/clerkguard/core"
+	"github.com/clerkguard/clerkguard/core/clerktest"
+)
+
+// TestTokenCacheHit: a repeated token is not verified again; the cached
+// claims are returned.
+func TestTokenCacheHit(t *testing.T) {
+	t.Parallel()
+	k, _ := keys(t)
+	c, _ := newClient(t, nil, k)
+	tok := k.MustSign(clerktest.SessionV1("user_1", "sess_1", t0))
+	first, err := c.VerifyToken(context.Background(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.VerifyToken(context.Background(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first != second {
+		t.Error("a repeated token was verified again instead of served from the cache")
+	}
+}
+
+// TestTokenCacheStillChecksTime: a cached token that expired is refused.
+func TestTokenCacheStillChecksTime(t *testing.T) {
+	t.Parallel()
+	k, _ := keys(t)
+	now := clerktest.NewClock(t0)
+	c, _ := newClient(t, func(o *clerk.Options) { o.Clock = now.Now }, k)
+	tok := k.MustSign(clerktest.SessionV1("user_1", "sess_1", t0, clerktest.WithExp(60*time.Second)))
+	if _, err := c.VerifyToken(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	now.Advance(66 * time.Second)
+	_, err := c.VerifyToken(context.Background(), tok)
+	wantReason(t, err, clerk.ReasonTokenExpired)
+	now.Set(t0) // even back in time, the entry is gone and the token is verified afresh
+	if _, err := c.VerifyToken(context.Background(), tok); err != nil {
+		t.Fatalf("re-verification after removal: %v", err)
+	}
+}
+
+// TestTokenCacheDroppedOnRotation: when the key set changes, cached tokens
+// are verified again against the new keys.
+func TestTokenCacheDroppedOnRotation(t *testing.T) {
+	t.Parallel()
+	k, other := keys(t)
+	now := clerktest.NewClock(t0)
+	c, srv := newClient(t, func(o *clerk.Options) { o.Clock = now.Now }, k)
+	tok := k.MustSign(clerktest.SessionV1("user_1", "sess_1", t0, clerktest.WithExp(time.Hour)))
+	if _, err := c.VerifyToken(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	// The old key is withdrawn; a token of the new key forces a refresh.
+	srv.SetKeys(other)
+	if _, err := c.VerifyToken(context.Background(), other.MustSign(clerktest.SessionV1("user_2", "sess_2", t0))); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.VerifyToken(context.Background(), tok)
+	wantReason(t, err, clerk.ReasonJWKKidMismatch)
+}
+
+func TestTokenCacheDisabled(t *testing.T) {
+	t.Parallel()
+	k, _ := keys(t)
+	c, _ := newClient(t, func(o *clerk.Options) { o.TokenCacheEntries = -1 }, k)
+	tok := k.MustSign(clerktest.SessionV1("user_1", "sess_1", t0))
+	a, _ := c.VerifyToken(context.Background(), tok)
+	b, _ := c.VerifyToken(context.Background(), tok)
+	if a == nil || a == b {
+		t.Error("with the cache disabled every verification must decode the token afresh")
+	}
+}
+
+// TestTokenCacheBounded: the cache never grows past its entry bound and
+// keeps verifying correctly when evicting.
+func TestTokenCacheBounded(t *testing.T) {
+	t.Parallel()
+	k, _ := keys(t)
+	c, _ := newClient(t, func(o *clerk.Options) { o.TokenCacheEntries = 8 }, k)
+	toks := make([]string, 20)
+	for i := range toks {
+		toks[i] = k.MustSign(clerktest.SessionV1("user_"+string(rune('a'+i)), "sess", t0))
+		if _, err := c.VerifyToken(context.Background(), toks[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tok := range toks {
+		if _, err := c.VerifyToken(context.Background(), tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerifyWarm is a repeated token (a single-page app's 60-second
+// session token): the verified-token cache serves it.
+func BenchmarkVerifyWarm(b *testing.B) {
+	k, _ := keys(b)
+	c, _ := newClient(b, nil, k)
+	tok := k.MustSign(clerktest.SessionV2("user_1", "sess_1", t0, clerktest.WithOrg(clerktest.Org{ID: "org_1", Slug: "acme", Role: "admin"})))
+	ctx := context.Background()
+	if _, err := c.VerifyToken(ctx, tok); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.VerifyToken(ctx, tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+

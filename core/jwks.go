@@ -51,7 +51,7 @@ type keySource interface {
 type staticKey struct{ k *jwk }
 
 func (s staticKey) key(context.Context, string) (*jwk, uint64, error) { return s.k, 0, nil }
-func (s staticKey) generation() uint64                        { return 0 }
+func (s staticKey) generation() uint64                                { return 0 }
 
 // remoteKeys is a JWKS endpoint with a per-client cache (design §4.1):
 // a TTL, single-flight fetches, a client-wide limit on refreshes caused by

@@ -118,4 +118,3 @@ func BenchmarkVerifyWarm(b *testing.B) {
 		}
 	}
 }
-

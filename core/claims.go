@@ -96,24 +96,25 @@ func decodeSessionClaims(payload []byte) (*SessionClaims, error) {
 		return nil, errors.New("clerk: token payload is not valid JSON")
 	}
 	c := &SessionClaims{raw: payload}
-	scanObject(payload, func(key string, v []byte) {
+	// One string copy of the payload; claim values are substrings of it.
+	scanObject(string(payload), func(key, v string) {
 		switch key {
 		case "sub":
-			_ = c.sub.UnmarshalJSON(v)
+			c.sub.set(v)
 		case "iss":
-			_ = c.iss.UnmarshalJSON(v)
+			c.iss.set(v)
 		case "azp":
-			_ = c.azp.UnmarshalJSON(v)
+			c.azp.set(v)
 		case "aud":
-			_ = c.aud.UnmarshalJSON(v)
+			_ = c.aud.UnmarshalJSON([]byte(v))
 		case "exp":
-			_ = c.exp.UnmarshalJSON(v)
+			c.exp.set(v)
 		case "nbf":
-			_ = c.nbf.UnmarshalJSON(v)
+			c.nbf.set(v)
 		case "iat":
-			_ = c.iat.UnmarshalJSON(v)
+			c.iat.set(v)
 		case "v":
-			_ = c.version.UnmarshalJSON(v)
+			c.version.set(v)
 		case "sid":
 			c.SessionID = jsonString(v)
 		case "jti":
@@ -128,7 +129,7 @@ func decodeSessionClaims(payload []byte) (*SessionClaims, error) {
 			c.OrgSlug = jsonString(v)
 		case "org_permissions":
 			c.OrgPermissions = nil
-			scanArray(v, func(e []byte) {
+			scanArray(v, func(e string) {
 				if s, ok := jsonStringOK(e); ok {
 					c.OrgPermissions = append(c.OrgPermissions, s)
 				}
@@ -136,13 +137,13 @@ func decodeSessionClaims(payload []byte) (*SessionClaims, error) {
 		case "fea":
 			s, ok := jsonStringOK(v)
 			c.Features = s
-			c.feaMalformed = !ok && string(v) != "null"
+			c.feaMalformed = !ok && v != "null"
 		case "pla":
 			c.Plans = jsonString(v)
 		case "o":
 			c.Organization = nil
 			var o OrgClaims
-			if scanObject(v, func(k string, ov []byte) {
+			if scanObject(v, func(k, ov string) {
 				switch k {
 				case "id":
 					o.ID = jsonString(ov)
@@ -161,7 +162,7 @@ func decodeSessionClaims(payload []byte) (*SessionClaims, error) {
 		case "act":
 			c.Actor = nil
 			var a Actor
-			if scanObject(v, func(k string, av []byte) {
+			if scanObject(v, func(k, av string) {
 				switch k {
 				case "sub":
 					a.Subject = jsonString(av)
@@ -176,7 +177,7 @@ func decodeSessionClaims(payload []byte) (*SessionClaims, error) {
 				c.Actor = &a
 			}
 		case "fva":
-			c.fva = v
+			c.fva = json.RawMessage(v)
 		}
 	})
 	c.Subject = c.sub.v
@@ -220,14 +221,14 @@ type strClaim struct {
 }
 
 func (s *strClaim) UnmarshalJSON(b []byte) error {
-	*s = strClaim{present: true} // a repeated key replaces, as in JSON.parse
-	if len(b) > 0 && b[0] == '"' {
-		if err := json.Unmarshal(b, &s.v); err != nil {
-			return err
-		}
-		s.isString = true
-	}
+	s.set(string(b))
 	return nil
+}
+
+// set decodes a raw JSON value; a repeated key replaces, as in JSON.parse.
+func (s *strClaim) set(v string) {
+	*s = strClaim{present: true}
+	s.v, s.isString = jsonStringOK(v)
 }
 
 // numClaim is a claim expected to be a JSON number.
@@ -238,19 +239,21 @@ type numClaim struct {
 }
 
 func (n *numClaim) UnmarshalJSON(b []byte) error {
-	*n = numClaim{present: true}
-	if len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')) {
-		v, err := strconv.ParseFloat(string(b), 64)
-		if err != nil {
-			// Out of float64 range: JavaScript would read ±Infinity.
-			var ne *strconv.NumError
-			if !errors.As(err, &ne) || ne.Err != strconv.ErrRange {
-				return err
-			}
-		}
-		n.v, n.isNum = v, true
-	}
+	n.set(string(b))
 	return nil
+}
+
+// set decodes a raw JSON value; anything but a number is "present, not a
+// number". Out of float64 range, ParseFloat gives ±Inf, as JavaScript does.
+func (n *numClaim) set(v string) {
+	*n = numClaim{present: true}
+	if len(v) > 0 && (v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
+		f, err := strconv.ParseFloat(v, 64)
+		var ne *strconv.NumError
+		if err == nil || errors.As(err, &ne) && ne.Err == strconv.ErrRange {
+			n.v, n.isNum = f, true
+		}
+	}
 }
 
 // seconds truncates toward zero, as JavaScript's Date.setUTCSeconds does.

@@ -9,7 +9,7 @@ import (
 // order, with the member's exact key (case-sensitive, unlike encoding/json's
 // struct decoding) and its raw value. b must already be valid JSON
 // (json.Valid); scanObject reports false if it is not an object.
-func scanObject(b []byte, fn func(key string, val []byte)) bool {
+func scanObject(b string, fn func(key, val string)) bool {
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
@@ -40,7 +40,7 @@ func scanObject(b []byte, fn func(key string, val []byte)) bool {
 }
 
 // scanArray calls fn for each element of the JSON array b (valid JSON).
-func scanArray(b []byte, fn func(val []byte)) bool {
+func scanArray(b string, fn func(val string)) bool {
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '[' {
 		return false
@@ -63,7 +63,7 @@ func scanArray(b []byte, fn func(val []byte)) bool {
 	}
 }
 
-func skipWS(b []byte, i int) int {
+func skipWS(b string, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
 	}
@@ -71,7 +71,7 @@ func skipWS(b []byte, i int) int {
 }
 
 // skipString returns the index just past the string starting at b[i].
-func skipString(b []byte, i int) int {
+func skipString(b string, i int) int {
 	for j := i + 1; j < len(b); j++ {
 		switch b[j] {
 		case '\\':
@@ -84,7 +84,7 @@ func skipString(b []byte, i int) int {
 }
 
 // skipValue returns the index just past the value starting at b[i].
-func skipValue(b []byte, i int) int {
+func skipValue(b string, i int) int {
 	if i >= len(b) {
 		return i
 	}
@@ -115,30 +115,30 @@ func skipValue(b []byte, i int) int {
 	return j
 }
 
-// jsonString decodes a JSON string value; "" for anything else. Plain ASCII
-// or UTF-8 strings without escapes are sliced without a decode.
-func jsonString(v []byte) string {
+// jsonString decodes a JSON string value; "" for anything else. A string
+// without escapes is returned as a substring of v (no copy).
+func jsonString(v string) string {
 	s, _ := jsonStringOK(v)
 	return s
 }
 
-func jsonStringOK(v []byte) (string, bool) {
+func jsonStringOK(v string) (string, bool) {
 	if len(v) < 2 || v[0] != '"' {
 		return "", false
 	}
 	inner := v[1 : len(v)-1]
 	plain := true
-	for _, c := range inner {
-		if c == '\\' || c < 0x20 {
+	for i := 0; i < len(inner); i++ {
+		if c := inner[i]; c == '\\' || c < 0x20 {
 			plain = false
 			break
 		}
 	}
-	if plain && utf8.Valid(inner) {
-		return string(inner), true
+	if plain && utf8.ValidString(inner) {
+		return inner, true
 	}
 	var s string
-	if json.Unmarshal(v, &s) != nil {
+	if json.Unmarshal([]byte(v), &s) != nil {
 		return "", false
 	}
 	return s, true

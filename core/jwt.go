@@ -72,15 +72,17 @@ func decodeJWT(token string) (*decodedJWT, error) {
 	if strings.IndexByte(token[d2+1:], '.') >= 0 {
 		return nil, errJWTForm
 	}
-	hb, ok := decodeSegment(token[:d1])
+	// One buffer holds the three decoded segments.
+	buf := make([]byte, 0, len(token)*3/4+3)
+	buf, hb, ok := decodeSegment(buf, token[:d1])
 	if !ok {
 		return nil, errJWTDecode
 	}
-	pb, ok := decodeSegment(token[d1+1 : d2])
+	buf, pb, ok := decodeSegment(buf, token[d1+1:d2])
 	if !ok {
 		return nil, errJWTDecode
 	}
-	sig, ok := decodeSegment(token[d2+1:])
+	_, sig, ok := decodeSegment(buf, token[d2+1:])
 	if !ok {
 		return nil, errJWTDecode
 	}
@@ -105,38 +107,65 @@ func decodeJWT(token string) (*decodedJWT, error) {
 }
 
 func decodeHeader(b []byte, h *jwtHeader) error {
+	if !json.Valid(b) {
+		return errJWTDecode
+	}
 	t := bytes.TrimSpace(b)
 	switch {
-	case len(t) > 0 && t[0] == '{':
-		err := json.Unmarshal(b, h)
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return nil
-		}
-		return err
+	case t[0] == '{':
+		// Member names are matched exactly and the last repeat wins, as
+		// with JSON.parse: {"alg":"RS256","ALG":"none"} has alg RS256.
+		scanObject(string(t), func(key, v string) {
+			switch key {
+			case "alg":
+				h.Alg.set(v)
+			case "kid":
+				h.Kid.set(v)
+			case "typ":
+				h.Typ.set(v)
+			case "cat":
+				h.Cat.set(v)
+			case "crit":
+				h.Crit = json.RawMessage(v)
+			}
+		})
 	case bytes.Equal(t, []byte("null")):
 		h.null = true
-		return nil
-	case json.Valid(t):
-		return nil // a JSON scalar or array: every field is missing
 	}
-	return errJWTDecode
+	// Any other JSON value (a scalar or an array) has every field missing.
+	return nil
 }
 
 // decodeSegment decodes base64url loosely, like Clerk's rfc4648 parser:
 // trailing "=" padding is dropped, only the URL alphabet is accepted, and
-// non-zero trailing bits are an error.
-func decodeSegment(s string) ([]byte, bool) {
-	s = strings.TrimRight(s, "=")
+// non-zero trailing bits are an error. The result is appended to buf.
+func decodeSegment(buf []byte, s string) ([]byte, []byte, bool) {
+	for len(s) > 0 && s[len(s)-1] == '=' {
+		s = s[:len(s)-1]
+	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return nil, false
+		if !base64URLAlphabet[s[i]] {
+			return buf, nil, false
 		}
 	}
-	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
-	return b, err == nil
+	start := len(buf)
+	n := base64.RawURLEncoding.DecodedLen(len(s))
+	buf = append(buf, make([]byte, n)...)[:start+n]
+	m, err := base64.RawURLEncoding.Strict().Decode(buf[start:], []byte(s))
+	if err != nil {
+		return buf, nil, false
+	}
+	buf = buf[:start+m]
+	return buf, buf[start : start+m : start+m], true
 }
+
+// base64URLAlphabet marks the bytes of the base64url alphabet.
+var base64URLAlphabet = func() (t [256]bool) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		t[c] = true
+	}
+	return t
+}()
 
 // isNonSessionCategory reports whether the cat header names a category other
 // than session (spec §2.8); absent and "ignore" categories are accepted.

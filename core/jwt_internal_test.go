@@ -95,6 +95,10 @@ func TestCheckHeader(t *testing.T) {
 		{`{"alg":"RS256","typ":"at+jwt"}`, ReasonTokenInvalid, `Invalid JWT type "at+jwt". Expected "JWT".`},
 		{`{"alg":"RS256","typ":"jwt"}`, ReasonTokenInvalid, ""},
 		{`{"alg":"RS256","crit":["exp"]}`, ReasonTokenInvalid, ""},
+		// Names are case-sensitive and the last repeat wins, as in JSON.parse.
+		{`{"alg":"none","ALG":"RS256"}`, ReasonTokenInvalidAlgorithm, `Invalid JWT algorithm "none". Supported: RS256,RS384,RS512.`},
+		{`{"alg":"RS256","Alg":"none","TYP":"at+jwt"}`, "", ""},
+		{`{"alg":"RS256","alg":"HS256"}`, ReasonTokenInvalidAlgorithm, `Invalid JWT algorithm "HS256". Supported: RS256,RS384,RS512.`},
 	}
 	for _, tt := range tests {
 		var h jwtHeader

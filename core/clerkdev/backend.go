@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -120,15 +121,15 @@ type tokenJSON struct {
 // {"expires_in_seconds": n} sets its lifetime.
 func (i *Instance) serveSessionToken(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		ExpiresInSeconds *json.Number `json:"expires_in_seconds"`
+		ExpiresInSeconds *float64 `json:"expires_in_seconds"`
 	}
 	if !readJSON(w, r, &body) {
 		return
 	}
 	var lifetime time.Duration
 	if body.ExpiresInSeconds != nil {
-		n, err := body.ExpiresInSeconds.Int64()
-		if err != nil || n <= 0 || n > 10*365*24*3600 {
+		n := *body.ExpiresInSeconds
+		if n != math.Trunc(n) || n <= 0 || n > 10*365*24*3600 {
 			writeError(w, http.StatusUnprocessableEntity, "form_param_value_invalid", "is invalid",
 				"expires_in_seconds must be a positive whole number of seconds.")
 			return

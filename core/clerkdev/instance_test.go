@@ -217,7 +217,7 @@ func TestForeignHostHeaderIsRefused(t *testing.T) {
 	t.Parallel()
 	inst := newInstance(t, Config{})
 	for host, want := range map[string]int{
-		strings.TrimPrefix(inst.URL(), "http://"): 200,
+		strings.TrimPrefix(inst.URL(), "http://"):                        200,
 		"localhost:" + inst.URL()[strings.LastIndex(inst.URL(), ":")+1:]: 200,
 		"attacker.example": http.StatusMisdirectedRequest,
 		"127.0.0.1:1":      http.StatusMisdirectedRequest,

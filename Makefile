@@ -1,13 +1,13 @@
 # clerkguard: one Makefile for every module of the workspace.
 # `go test ./...` at the root skips nested modules, so every target loops over them.
 
-MODULES      := core gin echo chi fiber examples
+MODULES      := core gin echo chi fiber examples bench
 STATICCHECK  := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TOOLS        := $(CURDIR)/.tools
 FUZZTIME     ?= 10s
 BENCHTIME    ?= 1s
 
-.PHONY: all test isolated lint bench fuzz interop run tidy fmt
+.PHONY: all test isolated lint bench bench-all fuzz interop run tidy fmt
 
 all: test
 
@@ -33,8 +33,14 @@ $(TOOLS)/staticcheck:
 	@mkdir -p $(TOOLS)
 	GOBIN=$(TOOLS) GOWORK=off go install $(STATICCHECK)
 
-## bench: every benchmark of every module
+## bench: clerkguard next to the RSA floor and its peers in one run, as a table of ratios
+## (raw output in .out/bench.txt); `make bench-all` runs every module's benchmarks
+BENCHCOUNT ?= 3
 bench:
+	@mkdir -p .out
+	cd bench && go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./... | tee ../.out/bench.txt | go run ./cmd/benchtable
+
+bench-all:
 	@set -e; for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...); done
 
 ## fuzz: every fuzz target for FUZZTIME each

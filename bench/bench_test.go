@@ -1,0 +1,222 @@
+package bench
+
+import (
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	clerksdk "github.com/clerk/clerk-sdk-go/v2"
+	clerkhttp "github.com/clerk/clerk-sdk-go/v2/http"
+	"github.com/clerk/clerk-sdk-go/v2/jwks"
+	"github.com/golang-jwt/jwt/v5"
+	echojwt "github.com/labstack/echo-jwt/v4"
+	"github.com/labstack/echo/v4"
+
+	clerk "github.com/clerkguard/clerkguard/core"
+	"github.com/clerkguard/clerkguard/core/clerktest"
+)
+
+// fixture is shared by every benchmark: one key, a JWKS server on loopback,
+// and nTokens distinct valid session tokens (plus one to repeat).
+type fixture struct {
+	key    *clerktest.Key
+	sk     string
+	jwks   *clerktest.JWKSServer
+	tokens []string
+	warm   string
+}
+
+const nTokens = 256
+
+var (
+	fixOnce sync.Once
+	fix     *fixture
+)
+
+func setup(b *testing.B) *fixture {
+	fixOnce.Do(func() {
+		k := clerktest.MustNewKey()
+		sk := clerktest.SecretKey()
+		f := &fixture{key: k, sk: sk}
+		// The JWKS server outlives individual benchmarks; it is never closed
+		// (the process ends with the run).
+		f.jwks = clerktest.NewJWKSServer(nil, sk, k)
+		now := time.Now()
+		claims := func(i int) map[string]any {
+			return clerktest.SessionV2(fmt.Sprintf("user_%d", i), fmt.Sprintf("sess_%d", i), now,
+				clerktest.WithIssuer("https://clerk.example.com"),
+				clerktest.WithExp(time.Hour),
+				clerktest.WithOrg(clerktest.Org{ID: "org_1", Slug: "acme", Role: "admin", Permissions: []string{"read", "write"}}),
+				clerktest.WithFeatures("o:reports"))
+		}
+		for i := 0; i < nTokens; i++ {
+			f.tokens = append(f.tokens, k.MustSign(claims(i)))
+		}
+		f.warm = k.MustSign(claims(-1))
+		fix = f
+	})
+	return fix
+}
+
+// discard is a ResponseWriter that keeps nothing, so no stack pays for a
+// recorder.
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discard) WriteHeader(int)             {}
+
+// run serves requests carrying the given tokens through h.
+func run(b *testing.B, h http.Handler, tokens []string) {
+	reqs := make([]*http.Request, len(tokens))
+	for i, t := range tokens {
+		r := httptest.NewRequest(http.MethodGet, "http://api.example.com/me", nil)
+		r.Header.Set("Authorization", "Bearer "+t)
+		r.Header.Set("Accept", "application/json")
+		reqs[i] = r
+	}
+	w := &discard{h: http.Header{}}
+	h.ServeHTTP(w, reqs[0]) // warm up key caches
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		clear(w.h)
+		h.ServeHTTP(w, reqs[i%len(reqs)])
+	}
+}
+
+func ok(w http.ResponseWriter, userID string) {
+	if userID == "" {
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// BenchmarkRSAFloor is the raw RSA-2048 PKCS#1 v1.5 verification of the
+// same tokens: what any verifier must pay.
+func BenchmarkRSAFloor(b *testing.B) {
+	f := setup(b)
+	pub := f.key.Public()
+	sigs := make([][]byte, len(f.tokens))
+	for i, t := range f.tokens {
+		sigs[i], _ = base64.RawURLEncoding.DecodeString(t[strings.LastIndexByte(t, '.')+1:])
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t := f.tokens[i%len(f.tokens)]
+		d := sha256.Sum256([]byte(t[:strings.LastIndexByte(t, '.')]))
+		if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, d[:], sigs[i%len(sigs)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGolangJWT: golang-jwt's ParseWithClaims with a static key,
+// behind the handler.
+func BenchmarkGolangJWT(b *testing.B) {
+	f := setup(b)
+	pub := f.key.Public()
+	parser := jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}))
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		claims := jwt.MapClaims{}
+		_, err := parser.ParseWithClaims(tok, claims, func(*jwt.Token) (any, error) { return pub, nil })
+		sub, _ := claims["sub"].(string)
+		if err != nil {
+			sub = ""
+		}
+		ok(w, sub)
+	})
+	run(b, h, f.tokens)
+}
+
+// BenchmarkClerkSDK: Clerk's Go SDK middleware (clerk-sdk-go/v2 http), with
+// its JWKS cache warm.
+func BenchmarkClerkSDK(b *testing.B) {
+	f := setup(b)
+	url := f.jwks.URL() + "/v1"
+	client := jwks.NewClient(&clerksdk.ClientConfig{BackendConfig: clerksdk.BackendConfig{URL: &url, Key: &f.sk}})
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, _ := clerksdk.SessionClaimsFromContext(r.Context())
+		sub := ""
+		if claims != nil {
+			sub = claims.Subject
+		}
+		ok(w, sub)
+	})
+	h := clerkhttp.WithHeaderAuthorization(clerkhttp.JWKSClient(client))(inner)
+	run(b, h, f.tokens)
+}
+
+// BenchmarkEchoJWT: labstack/echo-jwt v4 with the RSA public key, on Echo.
+func BenchmarkEchoJWT(b *testing.B) {
+	f := setup(b)
+	e := echo.New()
+	e.Use(echojwt.WithConfig(echojwt.Config{SigningKey: f.key.Public(), SigningMethod: "RS256"}))
+	e.GET("/me", func(c echo.Context) error {
+		tok, _ := c.Get("user").(*jwt.Token)
+		sub := ""
+		if tok != nil {
+			sub, _ = tok.Claims.GetSubject()
+		}
+		ok(c.Response(), sub)
+		return nil
+	})
+	run(b, e, f.tokens)
+}
+
+func clerkguardHandler(b *testing.B, f *fixture, mod func(*clerk.Options)) http.Handler {
+	opts := clerk.Options{SecretKey: f.sk, PublishableKey: clerktest.PublishableKey("clerk.example.com"), APIURL: f.jwks.URL()}
+	if mod != nil {
+		mod(&opts)
+	}
+	c, err := clerk.New(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := c.Authenticate(r.Context(), clerk.NewRequest(r))
+		ok(w, s.Auth.UserID)
+	})
+}
+
+// BenchmarkClerkguardCold: core Authenticate, a distinct token per request,
+// the verified-token cache off: a full verification every time.
+func BenchmarkClerkguardCold(b *testing.B) {
+	f := setup(b)
+	run(b, clerkguardHandler(b, f, func(o *clerk.Options) { o.TokenCacheEntries = -1 }), f.tokens)
+}
+
+// BenchmarkClerkguardWarm: core Authenticate with a repeated token (a
+// single-page app's 60-second session token), served by the cache.
+func BenchmarkClerkguardWarm(b *testing.B) {
+	f := setup(b)
+	run(b, clerkguardHandler(b, f, nil), []string{f.warm})
+}
+
+// BenchmarkClerkSDKWarm is Clerk's SDK with the same repeated token, the
+// reference for the warm ratio.
+func BenchmarkClerkSDKWarm(b *testing.B) {
+	f := setup(b)
+	url := f.jwks.URL() + "/v1"
+	client := jwks.NewClient(&clerksdk.ClientConfig{BackendConfig: clerksdk.BackendConfig{URL: &url, Key: &f.sk}})
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, _ := clerksdk.SessionClaimsFromContext(r.Context())
+		sub := ""
+		if claims != nil {
+			sub = claims.Subject
+		}
+		ok(w, sub)
+	})
+	run(b, clerkhttp.WithHeaderAuthorization(clerkhttp.JWKSClient(client))(inner), []string{f.warm})
+}

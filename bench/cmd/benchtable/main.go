@@ -1,0 +1,87 @@
+// Command benchtable turns `go test -bench -benchmem` output (on stdin) into
+// a Markdown table with each benchmark's ratio to the RSA floor and to
+// Clerk's Go SDK, as `make bench` prints it. With several -count runs the
+// median of each benchmark is used.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+var line = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`)
+
+type result struct{ ns, bytes, allocs []float64 }
+
+func main() {
+	results := map[string]*result{}
+	var order []string
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		m := line.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		r, ok := results[m[1]]
+		if !ok {
+			r = &result{}
+			results[m[1]] = r
+			order = append(order, m[1])
+		}
+		r.ns = append(r.ns, num(m[2]))
+		r.bytes = append(r.bytes, num(m[3]))
+		r.allocs = append(r.allocs, num(m[4]))
+	}
+	if len(order) == 0 {
+		fmt.Fprintln(os.Stderr, "benchtable: no benchmark lines on stdin")
+		os.Exit(1)
+	}
+	floor := medianOf(results, "BenchmarkRSAFloor")
+	sdk := medianOf(results, "BenchmarkClerkSDK")
+	sdkWarm := medianOf(results, "BenchmarkClerkSDKWarm")
+	fmt.Println("| benchmark | ns/op | B/op | allocs/op | x RSA floor | Clerk SDK / this |")
+	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: |")
+	for _, name := range order {
+		r := results[name]
+		ns := median(r.ns)
+		vsSDK := ""
+		ref := sdk
+		if strings.Contains(name, "Warm") && sdkWarm > 0 {
+			ref = sdkWarm
+		}
+		if ref > 0 && !strings.HasPrefix(name, "BenchmarkClerkSDK") {
+			vsSDK = fmt.Sprintf("%.1fx", ref/ns)
+		}
+		vsFloor := ""
+		if floor > 0 {
+			vsFloor = fmt.Sprintf("%.2f", ns/floor)
+		}
+		fmt.Printf("| %s | %.0f | %.0f | %.0f | %s | %s |\n", strings.TrimPrefix(name, "Benchmark"), ns, median(r.bytes), median(r.allocs), vsFloor, vsSDK)
+	}
+}
+
+func num(s string) float64 {
+	f, _ := strconv.ParseFloat(s, 64)
+	return f
+}
+
+func medianOf(results map[string]*result, name string) float64 {
+	if r, ok := results[name]; ok {
+		return median(r.ns)
+	}
+	return 0
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}

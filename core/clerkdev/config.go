@@ -243,7 +243,7 @@ func (c Config) validate() error {
 	var errs []error
 	host, _, err := net.SplitHostPort(c.Addr)
 	if ip := net.ParseIP(host); err != nil || ip == nil || ip.To4() == nil || !ip.IsLoopback() {
-		errs = append(errs, fmt.Errorf("Addr %q is not an IPv4 loopback address such as 127.0.0.1:0", c.Addr))
+		errs = append(errs, fmt.Errorf("the address %q (Addr) is not an IPv4 loopback address such as 127.0.0.1:0", c.Addr))
 	}
 	if v := c.SessionTokenVersion; v != 1 && v != 2 {
 		errs = append(errs, fmt.Errorf("SessionTokenVersion is %d, want 1 or 2", v))

@@ -45,7 +45,6 @@ type session struct {
 	origin       string // azp of its tokens, "" for none
 	createdAt    time.Time
 	version      int
-	lifetime     time.Duration
 	fva          *[2]int
 	claims       map[string]any
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"strings"
 	"time"
@@ -224,6 +225,13 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Templates == nil {
 		c.Templates = def.Templates
 	}
+	// The instance keeps its own copy: the caller may reuse the maps.
+	templates := make(map[string]Template, len(c.Templates))
+	for name, t := range c.Templates {
+		t.Claims = maps.Clone(t.Claims)
+		templates[name] = t
+	}
+	c.Templates = templates
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:0"
 	}

@@ -248,3 +248,32 @@ func TestCloseIsIdempotentAndStopsServing(t *testing.T) {
 		t.Error("instance still serves after Close")
 	}
 }
+
+func TestIdleClientsAreBounded(t *testing.T) {
+	t.Parallel()
+	inst := newInstance(t, Config{})
+	s, err := inst.CreateSession("user_alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst.mu.Lock()
+	for range maxIdleClients + 10 {
+		inst.newClientLocked()
+	}
+	n := len(inst.state.clients)
+	inst.mu.Unlock()
+	if n > maxIdleClients {
+		t.Errorf("%d clients kept, want at most %d", n, maxIdleClients)
+	}
+	// The signed-in client survives.
+	resp, data := call(t, nil, "POST", inst.URL()+"/v1/sessions/"+s.ID+"/refresh", inst.SecretKey(), refreshBody(s.Token, s.RefreshToken))
+	if resp.StatusCode != 200 {
+		t.Errorf("refresh after the purge: %d %s", resp.StatusCode, data)
+	}
+	inst.mu.Lock()
+	_, kept := inst.state.devBrowsers[s.DevBrowser]
+	inst.mu.Unlock()
+	if !kept {
+		t.Error("the signed-in client's dev browser was forgotten")
+	}
+}

@@ -218,8 +218,22 @@ func (i *Instance) endSessionLocked(sess *session) {
 	}
 }
 
+// maxIdleClients bounds the signed-out clients kept in memory: every
+// cookie-less handshake (a curl loop, a private window) creates one.
+const maxIdleClients = 10_000
+
 // newClientLocked creates a browser client with a new dev-browser token.
+// Past maxIdleClients, signed-out clients are forgotten (their browsers
+// just get new ones).
 func (i *Instance) newClientLocked() *client {
+	if len(i.state.clients) >= maxIdleClients {
+		for id, c := range i.state.clients {
+			if i.state.activeSession(c) == nil {
+				delete(i.state.clients, id)
+				delete(i.state.devBrowsers, c.devBrowser)
+			}
+		}
+	}
 	c := &client{id: clerktest.NewID("client_"), devBrowser: clerktest.NewID("dvb_")}
 	i.state.clients[c.id] = c
 	i.state.devBrowsers[c.devBrowser] = c.id

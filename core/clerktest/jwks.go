@@ -96,6 +96,13 @@ func NewJWKSServer(t testing.TB, secretKey string, keys ...*Key) *JWKSServer {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{version}/jwks", s.serveBackend)
 	mux.HandleFunc("GET /.well-known/jwks.json", s.serveFrontend)
+	methodNotAllowed := func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeClerkError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed",
+			"Only GET is supported on this endpoint of the fake Clerk API.")
+	}
+	mux.HandleFunc("/{version}/jwks", methodNotAllowed)
+	mux.HandleFunc("/.well-known/jwks.json", methodNotAllowed)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeClerkError(w, http.StatusNotFound, "resource_not_found", "not found",
 			"The requested resource "+r.URL.Path+" was not found on this fake Clerk API.")

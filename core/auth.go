@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Auth is the authentication state of one request: Clerk's auth object, what
@@ -20,6 +21,12 @@ import (
 // SessionStatus, which is "pending" when a pending session was treated as
 // signed out (see [Options].TreatPendingAsSignedOut). Clerk's null and
 // undefined are Go's zero values.
+//
+// A machine token (spec §4.3) gives TokenType [APIKey], [M2MToken] or
+// [OAuthToken]: IsAuthenticated true and the machine fields (ID, Subject,
+// Scopes, ...) when it was verified, every field empty when it was not. The
+// invalid-token object, for a token type the route does not accept, has an
+// empty TokenType.
 //
 // A nil *Auth behaves as signed out: its methods never panic.
 //
@@ -89,8 +96,50 @@ type Auth struct {
 	// Authenticate (Protect then fails closed).
 	req *requestInfo
 
-	// Machine-token fields (ID, Subject, Scopes, Name, MachineID, ClientID)
-	// belong here when machine tokens are added (spec §4.3).
+	// The fields below describe a machine token: an API key, an M2M token or
+	// an OAuth access token (spec §4.3), accepted with [AcceptsToken]. They
+	// are empty for sessions and for unauthenticated machine objects. For
+	// machine tokens, UserID and OrgID above follow Clerk too: an API key
+	// owned by a user ("user_...") or an organization ("org_...") sets the
+	// matching one; an OAuth token sets UserID to the user who granted it.
+	// A machine token never makes [Auth.Has] true or [Auth.IsSignedIn] true.
+
+	// ID is the machine token's ID, not its secret: "ak_..." for an API key,
+	// "mt_..." for an M2M token, "oat_..." for an OAuth token; the jti claim
+	// of a JWT-format token ("" when it has none). Clerk: id.
+	ID string
+
+	// Subject is who the machine token acts for: the user ("user_...") or
+	// organization ("org_...") owning an API key, the machine ("mch_...") of
+	// an M2M token, the user of an OAuth token. Clerk: subject.
+	Subject string
+
+	// Scopes are the token's scopes: for an M2M token, the machines it may
+	// call; for an OAuth token, the OAuth scopes granted ("profile",
+	// "email"). Never nil for an authenticated machine token. Clerk: scopes.
+	Scopes []string
+
+	// Name is an API key's name. Clerk: name.
+	Name string
+
+	// MachineID is the machine ("mch_...") an M2M token belongs to, its
+	// subject. Clerk: machineId.
+	MachineID string
+
+	// ClientID is the OAuth application an OAuth access token was issued to.
+	// Clerk: clientId.
+	ClientID string
+
+	// MachineClaims are the custom claims of an API key or an M2M token (for
+	// a JWT-format M2M token, every claim but iss, sub, exp, nbf, iat and
+	// jti), nil when there are none and for OAuth tokens. Values are decoded
+	// as by encoding/json into any; treat them as read-only. Clerk: claims on
+	// machine auth objects (session claims are [Auth].Claims).
+	MachineClaims map[string]any
+
+	// Expiration is when the machine token expires, the zero time for a
+	// token that never does. Clerk: the expiration of the verified token.
+	Expiration time.Time
 }
 
 // authBox lets a signed-in Auth, its token and its FactorVerificationAge
@@ -262,6 +311,11 @@ func (a *Auth) eachField(f func(key, value string)) {
 	f("tokenType", tt)
 	f("isAuthenticated", strconv.FormatBool(a.IsAuthenticated))
 	for _, kv := range [...]struct{ k, v string }{
+		{"id", a.ID},
+		{"subject", a.Subject},
+		{"name", a.Name},
+		{"machineId", a.MachineID},
+		{"clientId", a.ClientID},
 		{"userId", a.UserID},
 		{"sessionId", a.SessionID},
 		{"sessionStatus", a.SessionStatus},

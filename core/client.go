@@ -40,6 +40,7 @@ type Client struct {
 	azpWarnOnce       sync.Once
 	orgSync           *OrganizationSyncMatcher
 	tokens            *tokenCache
+	machine           *machineCache // opaque machine-token verifications
 }
 
 // New validates opts once and returns a Client. Errors are *ConfigError and
@@ -141,6 +142,7 @@ func New(opts Options) (*Client, error) {
 		return nil, err
 	}
 	c.tokens = newTokenCache(opts.TokenCacheEntries, opts.TokenCacheBytes)
+	c.machine = newMachineCache(opts.MachineTokenCacheTTL)
 	return c, nil
 }
 

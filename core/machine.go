@@ -24,14 +24,25 @@ const (
 	MachineErrVerificationFailed MachineErrorCode = "token-verification-failed"
 )
 
-// MachineTokenError is a failed API key, M2M or OAuth token verification.
+// MachineTokenError is a failed API key, M2M or OAuth token verification,
+// Clerk's MachineTokenVerificationError. [RequestState].Err holds it when a
+// machine token did not authenticate, and the state's Reason is its Code.
+//
+// Test for a code with errors.Is and a [Reason]:
+//
+//	if errors.Is(state.Err, clerk.Reason(clerk.MachineErrTokenInvalid)) { ... }
 type MachineTokenError struct {
 	Code    MachineErrorCode
 	Message string
-	// Status is the Backend API's HTTP status, 0 when there was none.
+	// Status is the Backend API's HTTP status, 0 when there was none (a
+	// JWT-format token verified locally, or no answer at all).
 	Status int
 	// TokenType is the kind of token that failed.
 	TokenType TokenType
+	// Err is the cause, when there is one: the *APIError of a Backend API
+	// call, the *TokenError of a JWT-format token, or a transport error.
+	// It never holds the token.
+	Err error
 }
 
 // Error formats like Clerk: "<message> (code=<code>, status=<status|n/a>)".
@@ -48,6 +59,9 @@ func (e *MachineTokenError) Is(target error) bool {
 	r, ok := target.(Reason)
 	return ok && string(r) == string(e.Code)
 }
+
+// Unwrap returns the cause, see Err.
+func (e *MachineTokenError) Unwrap() error { return e.Err }
 
 // TokenTypeOf tells what kind of token a string is, without verifying it
 // (spec §6.1): an M2M token ("mt_" prefix or a JWT whose sub starts with

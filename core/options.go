@@ -118,6 +118,18 @@ type Options struct {
 	TokenCacheEntries int
 	TokenCacheBytes   int64
 
+	// MachineTokenCacheTTL is how long a successful verification of an
+	// opaque machine token (an "ak_" API key, an "mt_" M2M token, an "oat_"
+	// OAuth token) is reused before the Backend API is asked again; never
+	// past the token's own expiration. Zero means 10 seconds; a negative
+	// value disables the cache, so that every request is verified by the
+	// Backend API. The trade-off: a token revoked in the dashboard keeps
+	// working for up to this long. Failed verifications are remembered for
+	// at most 2 seconds (capped at the TTL), so a flood of one bad token
+	// does not become a flood of Backend API calls. This is a clerkguard
+	// extension; Clerk's SDK calls the Backend API on every request.
+	MachineTokenCacheTTL time.Duration
+
 	// HTTPClient makes every outbound call (Backend API, JWKS). Nil means a
 	// client with a 10 second timeout. Calls are also bounded by the request's
 	// context.

@@ -40,6 +40,8 @@
 // Alternatively, put key.PublicKeyPEM() in Options.JWTKey to verify without
 // any server.
 //
-// The package does not import the clerk package, so the core's own tests can
-// use it.
+// Keys, tokens, the JWKS server and the clock do not depend on the clerk
+// package. The adapter conformance suite ([RunAdapterConformance]) does, so
+// the package imports clerk and the core's own tests that use it are external
+// tests (package clerk_test).
 package clerktest

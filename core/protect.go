@@ -3,10 +3,12 @@ package clerk
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Decision is an HTTP answer the core has decided on and an adapter writes:
@@ -91,9 +93,17 @@ type protectConfig struct {
 	unauthenticatedURL string
 	unauthorizedURL    string
 	reverification     ReverificationRequirement
+	reverificationSet  bool
 }
 
-func (c Check) applyProtect(p *protectConfig)           { p.checks = append(p.checks, c) }
+// applyProtect adds c to the checks; the zero Check asks nothing, so
+// Protect(clerk.Check{}) is Protect(), as protect({}) is in Clerk.
+func (c Check) applyProtect(p *protectConfig) {
+	if c.kind != checkNone {
+		p.checks = append(p.checks, c)
+	}
+}
+
 func (a TokenAcceptance) applyProtect(p *protectConfig) { p.accepts, p.acceptsSet = a, true }
 
 type protectFunc func(*protectConfig)
@@ -128,8 +138,11 @@ func UnauthorizedURL(u string) ProtectOption {
 // "reverification-error","metadata":{"reverification":...}}}, which Clerk's
 // frontend useReverification() turns into a prompt and a retry. (A
 // Reverification check, by contrast, fails like any other check.)
+//
+// It applies to session tokens only: machine tokens have no factors. A nil
+// or invalid requirement always fails, as in [Reverification].
 func RequireReverification(r ReverificationRequirement) ProtectOption {
-	return protectFunc(func(p *protectConfig) { p.reverification = r })
+	return protectFunc(func(p *protectConfig) { p.reverification, p.reverificationSet = r, true })
 }
 
 // requestInfo is what Protect and the redirect helpers need from the request
@@ -171,26 +184,27 @@ func (a *Auth) Protect(opts ...ProtectOption) error {
 		return ri.unauthorized(&cfg, auth)
 	}
 	if auth.TokenType != SessionToken {
+		// Machine tokens: authenticated is enough; checks do not apply
+		// (has() is always false for them), as in Clerk.
 		if auth.IsAuthenticated {
 			return nil
 		}
 		return ri.unauthorized(&cfg, auth)
 	}
-	if auth.SessionStatus == sessionPending && !auth.IsAuthenticated || auth.UserID == "" {
-		return ri.unauthenticated(&cfg, auth)
-	}
-	if auth.SessionStatus == sessionPending {
+	// A pending session is unauthenticated even when it is exposed
+	// (TreatPendingAsSignedOut false), spec §5.5.
+	if auth.SessionStatus == sessionPending || auth.UserID == "" {
 		return ri.unauthenticated(&cfg, auth)
 	}
 	for _, cond := range cfg.conditions {
-		if !cond(auth.Has) {
+		if cond == nil || !cond(auth.Has) {
 			return ri.unauthorized(&cfg, auth)
 		}
 	}
 	if len(cfg.checks) > 0 && !auth.Has(cfg.checks...) {
 		return ri.unauthorized(&cfg, auth)
 	}
-	if cfg.reverification != nil && !auth.Has(Reverification(cfg.reverification)) {
+	if cfg.reverificationSet && !auth.Has(Reverification(cfg.reverification)) {
 		return reverificationHint(cfg.reverification)
 	}
 	return nil
@@ -229,37 +243,43 @@ func misconfigured() *ProtectError {
 		"clerkguard: Protect needs the authentication middleware to run first (add Middleware before Protect)")}
 }
 
-// unavailable is the 503 of design §4.2, when the state's failure was an
-// outage rather than a bad or missing token.
-func (ri *requestInfo) unavailable() *ProtectError {
-	if ri.state == nil || !ri.state.Unavailable() {
+// unavailable is the 503 of design §4.2: the answer when the state's
+// failure was an outage rather than a bad or missing token, and the Auth
+// Protect judged is the one that failed (a machine token on a session-only
+// route is refused whether or not Clerk could be reached).
+func (ri *requestInfo) unavailable(auth *Auth) *ProtectError {
+	if ri.state == nil || auth != ri.raw || !ri.state.Unavailable() {
 		return nil
 	}
-	retry := 5
+	retry := defaultRetryAfter
 	var ae *APIError
 	if errors.As(ri.state.Err, &ae) && ae.RetryAfter > 0 {
-		retry = int(ae.RetryAfter.Seconds())
+		retry = int(math.Ceil(ae.RetryAfter.Seconds()))
 	}
 	d := textDecision(http.StatusServiceUnavailable, "Service Unavailable")
 	d.Header.Set("Retry-After", strconv.Itoa(retry))
 	return &ProtectError{Failure: Unavailable, Decision: d, Err: ri.state.Err}
 }
 
+// defaultRetryAfter is the Retry-After, in seconds, of a 503 when the
+// Backend API gave none: about the JWKS refresh interval.
+const defaultRetryAfter = 5
+
 func (ri *requestInfo) unauthenticated(cfg *protectConfig, auth *Auth) error {
-	if e := ri.unavailable(); e != nil {
+	if e := ri.unavailable(auth); e != nil {
 		return e
 	}
 	if cfg.unauthenticatedURL != "" {
 		return ri.redirect(Unauthenticated, cfg.unauthenticatedURL)
 	}
 	if ri.isPageRequest() {
-		return ri.redirectToSignIn(Unauthenticated, auth.SessionStatus == sessionPending, false, ri.ac.clerkURL.String())
+		return ri.redirectToSignIn(Unauthenticated, ri.pending(), false, ri.currentURL())
 	}
 	return &ProtectError{Failure: Unauthenticated, Decision: textDecision(http.StatusNotFound, "Not Found")}
 }
 
 func (ri *requestInfo) unauthorized(cfg *protectConfig, auth *Auth) error {
-	if e := ri.unavailable(); e != nil {
+	if e := ri.unavailable(auth); e != nil {
 		return e
 	}
 	if auth.TokenType != SessionToken || !cfg.accepts.accepts(SessionToken) {
@@ -275,7 +295,9 @@ func (ri *requestInfo) unauthorized(cfg *protectConfig, auth *Auth) error {
 	return &ProtectError{Failure: Unauthorized, Decision: textDecision(http.StatusNotFound, "Not Found")}
 }
 
-// isPageRequest is spec §5.2's page test.
+// isPageRequest is spec §5.2's page test: Sec-Fetch-Dest document or
+// iframe, or an Accept header that mentions text/html (case-sensitive, as
+// in Clerk).
 func (ri *requestInfo) isPageRequest() bool {
 	if ri.ac == nil {
 		return false
@@ -284,12 +306,29 @@ func (ri *requestInfo) isPageRequest() bool {
 	return d == "document" || d == "iframe" || strings.Contains(ri.ac.accept, "text/html")
 }
 
-// redirect is Clerk's redirect(url): 307 with x-clerk-redirect-to.
+// pending reports a pending session: Clerk passes the state's
+// toAuth().sessionStatus to createRedirect, which then sends the user to
+// <sign-in>/tasks (spec §5.5).
+func (ri *requestInfo) pending() bool {
+	return ri.raw != nil && ri.raw.SessionStatus == sessionPending
+}
+
+// currentURL is the request's URL as Clerk serialises clerkUrl, the
+// default return-back URL.
+func (ri *requestInfo) currentURL() string {
+	if ri.ac == nil || ri.ac.clerkURL == nil {
+		return ""
+	}
+	return serializeURL(ri.ac.clerkURL)
+}
+
+// redirect is Clerk's redirect(url): 307 with x-clerk-redirect-to, the
+// target resolved against the request URL.
 func (ri *requestInfo) redirect(kind ProtectFailure, target string) error {
 	loc := target
 	if ri.ac != nil && ri.ac.clerkURL != nil {
 		if u, err := ri.ac.clerkURL.Parse(target); err == nil {
-			loc = u.String()
+			loc = serializeURL(u)
 		}
 	}
 	return &ProtectError{Failure: kind, Decision: ri.redirectDecision(loc)}
@@ -302,103 +341,85 @@ func (ri *requestInfo) redirectDecision(loc string) Decision {
 	return Decision{Status: http.StatusTemporaryRedirect, Header: h}
 }
 
-// decorateDevBrowser adds the development browser token to cross-origin
-// redirects, as Clerk's Next.js middleware does for its own redirects
-// (spec §5.4): the Account Portal on another origin needs it.
+// decorateDevBrowser is Clerk's Next.js serverRedirectWithAuth (spec §5.4):
+// with a development secret key, a redirect to another origin carries the
+// request's (un-suffixed) __clerk_db_jwt cookie in its query, so the
+// Account Portal on that origin knows the development browser. A value
+// already in the Location wins; like setDevBrowserJWTInURL it moves the
+// parameter last.
 func (ri *requestInfo) decorateDevBrowser(loc string) string {
-	if ri.ac == nil || ri.ac.clerkURL == nil || !isDevelopmentSecretKey(ri.c.opts.SecretKey) {
-		return loc
-	}
-	db := ri.ac.cookies.devBrowser
-	if db == "" {
+	if ri.ac == nil || ri.ac.clerkURL == nil || ri.c == nil || !isDevelopmentSecretKey(ri.c.opts.SecretKey) {
 		return loc
 	}
 	u, err := url.Parse(loc)
-	if err != nil || u.Host == "" || strings.EqualFold(u.Host, ri.ac.clerkURL.Host) {
+	if err != nil || !u.IsAbs() || u.Host == "" || origin(u) == origin(ri.ac.clerkURL) {
 		return loc
 	}
-	q := u.Query()
-	if q.Has(queryDevBrowser) {
-		return loc
+	q := parseSearchParams(u.RawQuery)
+	jwt := q.get(queryDevBrowser)
+	q.del(queryDevBrowser)
+	if jwt == "" {
+		jwt = ri.ac.cookies.devBrowser
 	}
-	u.RawQuery = appendQuery(u.RawQuery, queryDevBrowser, db)
-	return u.String()
-}
-
-// appendQuery adds k=v after the existing parameters, keeping their order.
-func appendQuery(raw, k, v string) string {
-	p := url.QueryEscape(k) + "=" + url.QueryEscape(v)
-	if raw == "" {
-		return p
+	if jwt != "" {
+		q.set(queryDevBrowser, jwt)
 	}
-	return raw + "&" + p
-}
-
-// setQuery replaces k in a raw query (keeping the others in place) or
-// appends it, like URLSearchParams.set.
-func setQuery(raw, k, v string) string {
-	var out []string
-	done := false
-	for _, part := range strings.Split(raw, "&") {
-		if part == "" {
-			continue
-		}
-		name, _, _ := strings.Cut(part, "=")
-		if n, err := url.QueryUnescape(name); err == nil && n == k {
-			if !done {
-				out = append(out, url.QueryEscape(k)+"="+url.QueryEscape(v))
-				done = true
-			}
-			continue
-		}
-		out = append(out, part)
-	}
-	if !done {
-		out = append(out, url.QueryEscape(k)+"="+url.QueryEscape(v))
-	}
-	return strings.Join(out, "&")
+	u.RawQuery = q.String()
+	return serializeURL(u)
 }
 
 // redirectToSignIn is createRedirect's sign-in (or sign-up) redirect
-// (spec §5.4). returnBack "" means no redirect_url.
+// (spec §5.4, packages/backend/src/createRedirect.ts). returnBack "" means
+// no redirect_url.
 func (ri *requestInfo) redirectToSignIn(kind ProtectFailure, pending, signUp bool, returnBack string) error {
-	target, err := ri.c.signInTarget(signUp)
+	base := ri.ac.clerkURL
+	target, err := ri.c.signInTarget(signUp, base)
 	if err != nil {
 		return &ProtectError{Failure: Misconfigured, Decision: textDecision(http.StatusInternalServerError,
 			"clerkguard: cannot build the sign-in URL: set Options.SignInURL or Options.PublishableKey"), Err: err}
 	}
 	if pending {
-		target = strings.TrimRight(target, "/") + "/tasks"
+		// Clerk appends to the URL string, whatever it ends with.
+		target += "/tasks"
 	}
-	base := ri.ac.clerkURL
 	res, err := base.Parse(target)
 	if err != nil {
 		return &ProtectError{Failure: Misconfigured, Decision: textDecision(http.StatusInternalServerError,
 			"clerkguard: the sign-in URL is not a valid URL"), Err: err}
 	}
-	cross := !strings.EqualFold(res.Host, base.Host)
 	if returnBack != "" {
-		back, err := base.Parse(returnBack)
-		if err == nil {
-			if cross && ri.c.opts.IsSatellite {
-				back.RawQuery = setQuery(back.RawQuery, queryClerkSynced, "false")
+		if back, err := base.Parse(returnBack); err == nil {
+			if hostPort(res) != hostPort(base) && ri.c.opts.IsSatellite {
+				q := parseSearchParams(back.RawQuery)
+				q.set(queryClerkSynced, "false")
+				back.RawQuery = q.String()
 			}
-			res.RawQuery = setQuery(res.RawQuery, queryRedirectURL, back.String())
+			q := parseSearchParams(res.RawQuery)
+			q.set(queryRedirectURL, serializeURL(back))
+			res.RawQuery = q.String()
 		}
 	}
-	return &ProtectError{Failure: kind, Decision: ri.redirectDecision(res.String())}
+	return &ProtectError{Failure: kind, Decision: ri.redirectDecision(serializeURL(res))}
 }
 
 // signInTarget is the sign-in (or sign-up) page: the configured URL, else
-// the Account Portal of the publishable key's instance (spec §5.4).
-func (c *Client) signInTarget(signUp bool) (string, error) {
+// for sign-up <SignInURL>/create (resolved against base, Clerk's combined
+// sign-in-or-up flow), else the Account Portal of the publishable key's
+// instance (spec §5.4).
+func (c *Client) signInTarget(signUp bool, base *url.URL) (string, error) {
 	o := c.opts
 	if signUp {
 		switch {
 		case o.SignUpURL != "":
 			return o.SignUpURL, nil
 		case o.SignInURL != "":
-			return strings.TrimRight(o.SignInURL, "/") + "/create", nil
+			if u, err := base.Parse(o.SignInURL); err == nil {
+				u.Path += "/create"
+				if u.RawPath != "" {
+					u.RawPath += "/create"
+				}
+				return serializeURL(u), nil
+			}
 		}
 	} else if o.SignInURL != "" {
 		return o.SignInURL, nil
@@ -406,11 +427,11 @@ func (c *Client) signInTarget(signUp bool) (string, error) {
 	if !c.hasPK {
 		return "", &ConfigError{Field: "PublishableKey", Message: "Missing publishableKey. You can get your key at https://dashboard.clerk.com/last-active?path=api-keys."}
 	}
-	base := accountsBaseURL(c.pk.FrontendAPI)
+	base2 := accountsBaseURL(c.pk.FrontendAPI)
 	if signUp {
-		return base + "/sign-up", nil
+		return base2 + "/sign-up", nil
 	}
-	return base + "/sign-in", nil
+	return base2 + "/sign-in", nil
 }
 
 // RedirectOption adjusts [Auth.RedirectToSignIn] and [Auth.RedirectToSignUp].
@@ -421,14 +442,18 @@ type redirectConfig struct {
 	returnBackSet bool
 }
 
-// ReturnBackURL sets the redirect_url the sign-in page returns to; the
-// default is the current URL, and "" sends none. Clerk: returnBackUrl.
+// ReturnBackURL sets the redirect_url the sign-in page returns to, resolved
+// against the request URL; the default is the current URL, and "" sends
+// none. Clerk: returnBackUrl (null for none).
 func ReturnBackURL(u string) RedirectOption {
 	return func(c *redirectConfig) { c.returnBack, c.returnBackSet = u, true }
 }
 
 // RedirectToSignIn is Clerk's redirectToSignIn(): an error carrying a 307
-// to the sign-in page with redirect_url, for the adapter to write.
+// to the sign-in page with redirect_url, for the adapter to write (return it
+// from a [WithHandler] function, or pass it to [DecisionFor]). The page is
+// Options.SignInURL, else the Account Portal of the publishable key; a
+// pending session goes to its /tasks page.
 func (a *Auth) RedirectToSignIn(opts ...RedirectOption) error { return a.redirectTo(false, opts) }
 
 // RedirectToSignUp is Clerk's redirectToSignUp(): like RedirectToSignIn,
@@ -437,29 +462,39 @@ func (a *Auth) RedirectToSignUp(opts ...RedirectOption) error { return a.redirec
 
 func (a *Auth) redirectTo(signUp bool, opts []RedirectOption) error {
 	ri := a.requestInfo()
-	if ri == nil {
+	if ri == nil || ri.ac == nil || ri.ac.clerkURL == nil {
 		return misconfigured()
 	}
 	var rc redirectConfig
 	for _, o := range opts {
-		o(&rc)
+		if o != nil {
+			o(&rc)
+		}
 	}
-	back := ri.ac.clerkURL.String()
+	back := ri.currentURL()
 	if rc.returnBackSet {
 		back = rc.returnBack
 	}
-	kind := Unauthenticated
-	return ri.redirectToSignIn(kind, a.SessionStatus == sessionPending, signUp, back)
+	return ri.redirectToSignIn(Unauthenticated, ri.pending(), signUp, back)
 }
 
-// reverificationHint is @clerk/shared's reverificationErrorResponse.
+// reverificationHint is @clerk/shared's reverificationErrorResponse: 403
+// with {"clerk_error":{"type":"forbidden","reason":"reverification-error",
+// "metadata":{"reverification":<r>}}}, keys in Clerk's order.
 func reverificationHint(r ReverificationRequirement) error {
-	body, err := json.Marshal(map[string]any{"clerk_error": map[string]any{
-		"type": "forbidden", "reason": "reverification-error",
-		"metadata": map[string]any{"reverification": r},
-	}})
+	type metadata struct {
+		Reverification ReverificationRequirement `json:"reverification"`
+	}
+	type clerkError struct {
+		Type     string   `json:"type"`
+		Reason   string   `json:"reason"`
+		Metadata metadata `json:"metadata"`
+	}
+	body, err := json.Marshal(struct {
+		ClerkError clerkError `json:"clerk_error"`
+	}{clerkError{Type: "forbidden", Reason: "reverification-error", Metadata: metadata{r}}})
 	if err != nil {
-		body = []byte(`{"clerk_error":{"type":"forbidden","reason":"reverification-error","metadata":{}}}`)
+		body = []byte(`{"clerk_error":{"type":"forbidden","reason":"reverification-error","metadata":{"reverification":null}}}`)
 	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
@@ -492,4 +527,235 @@ func DecisionFor(err error) *Decision {
 	}
 	d := textDecision(http.StatusInternalServerError, "Internal Server Error")
 	return &d
+}
+
+// The helpers below reproduce what Clerk's redirects get from the WHATWG
+// URL and URLSearchParams classes, so that a Location is byte for byte the
+// one Clerk's SDK builds (the interop test compares them).
+
+// defaultPort is the WHATWG default port of a special scheme.
+func defaultPort(scheme string) string {
+	switch strings.ToLower(scheme) {
+	case "http", "ws":
+		return "80"
+	case "https", "wss":
+		return "443"
+	case "ftp":
+		return "21"
+	}
+	return ""
+}
+
+// hostPort is `${url.hostname}:${url.port}`: the lowercased host and the
+// port, empty when it is the scheme's default. createRedirect compares it
+// to tell a cross-origin redirect (the scheme does not count).
+func hostPort(u *url.URL) string {
+	p := u.Port()
+	if p == defaultPort(u.Scheme) {
+		p = ""
+	}
+	return strings.ToLower(u.Hostname()) + ":" + p
+}
+
+// origin is url.origin for http(s) URLs: scheme, host and non-default port.
+func origin(u *url.URL) string {
+	return strings.ToLower(u.Scheme) + "://" + hostPort(u)
+}
+
+// serializeURL is the WHATWG URL serializer for an absolute http(s) URL:
+// lowercased host without its default port, "/" for an empty path, and the
+// path, query and fragment as given with only the characters WHATWG would
+// encode percent-encoded. Other URLs are returned as url.URL.String.
+func serializeURL(u *url.URL) string {
+	if !u.IsAbs() || u.Host == "" || u.Opaque != "" {
+		return u.String()
+	}
+	var b strings.Builder
+	b.Grow(len(u.Scheme) + len(u.Host) + len(u.Path) + len(u.RawQuery) + 8)
+	b.WriteString(strings.ToLower(u.Scheme))
+	b.WriteString("://")
+	if u.User != nil {
+		b.WriteString(u.User.String())
+		b.WriteByte('@')
+	}
+	host := strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	b.WriteString(host)
+	if p := u.Port(); p != "" && p != defaultPort(u.Scheme) {
+		b.WriteByte(':')
+		b.WriteString(p)
+	}
+	path := u.RawPath
+	if path == "" {
+		path = u.EscapedPath()
+	}
+	if path == "" {
+		path = "/"
+	}
+	percentEncode(&b, path, pathEncodeSet)
+	if u.RawQuery != "" || u.ForceQuery {
+		b.WriteByte('?')
+		percentEncode(&b, u.RawQuery, queryEncodeSet)
+	}
+	if u.Fragment != "" {
+		b.WriteByte('#')
+		percentEncode(&b, u.EscapedFragment(), fragmentEncodeSet)
+	}
+	return b.String()
+}
+
+// WHATWG percent-encode sets (beyond C0 controls and non-ASCII bytes, which
+// every set encodes).
+const (
+	fragmentEncodeSet = " \"<>`"
+	queryEncodeSet    = " \"#<>'" // the special-query set, for http(s)
+	pathEncodeSet     = " \"#<>?`{}"
+)
+
+func percentEncode(b *strings.Builder, s, set string) {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7E || strings.IndexByte(set, c) >= 0 {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+			continue
+		}
+		b.WriteByte(c)
+	}
+}
+
+// searchParams is a URLSearchParams: ordered name/value pairs parsed and
+// serialized as application/x-www-form-urlencoded.
+type searchParams []queryPair
+
+type queryPair struct{ name, value string }
+
+// parseSearchParams is the application/x-www-form-urlencoded parser: "&"
+// separated, "+" as space, malformed percent escapes kept as they are.
+func parseSearchParams(raw string) searchParams {
+	var q searchParams
+	for raw != "" {
+		var part string
+		part, raw, _ = strings.Cut(raw, "&")
+		if part == "" {
+			continue
+		}
+		name, value, _ := strings.Cut(part, "=")
+		q = append(q, queryPair{formDecode(name), formDecode(value)})
+	}
+	return q
+}
+
+func (q searchParams) get(name string) string {
+	for _, p := range q {
+		if p.name == name {
+			return p.value
+		}
+	}
+	return ""
+}
+
+// set replaces the first pair named name and drops the others, or appends
+// one.
+func (q *searchParams) set(name, value string) {
+	out := (*q)[:0]
+	done := false
+	for _, p := range *q {
+		if p.name == name {
+			if done {
+				continue
+			}
+			p.value, done = value, true
+		}
+		out = append(out, p)
+	}
+	if !done {
+		out = append(out, queryPair{name, value})
+	}
+	*q = out
+}
+
+func (q *searchParams) del(name string) {
+	out := (*q)[:0]
+	for _, p := range *q {
+		if p.name != name {
+			out = append(out, p)
+		}
+	}
+	*q = out
+}
+
+// String serializes q: alphanumerics and *-._ as they are, space as "+",
+// every other byte of the UTF-8 text percent-encoded.
+func (q searchParams) String() string {
+	var b strings.Builder
+	for i, p := range q {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		formEncode(&b, p.name)
+		b.WriteByte('=')
+		formEncode(&b, p.value)
+	}
+	return b.String()
+}
+
+func formEncode(b *strings.Builder, s string) {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '*' || c == '-' || c == '.' || c == '_':
+			b.WriteByte(c)
+		case c == ' ':
+			b.WriteByte('+')
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+}
+
+// formDecode turns "+" into a space and decodes valid percent escapes; the
+// bytes are then read as UTF-8 with invalid sequences replaced by U+FFFD.
+func formDecode(s string) string {
+	if strings.IndexByte(s, '+') < 0 && strings.IndexByte(s, '%') < 0 && utf8.ValidString(s) {
+		return s
+	}
+	buf := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '+':
+			buf = append(buf, ' ')
+		case c == '%' && i+2 < len(s) && isHexByte(s[i+1]) && isHexByte(s[i+2]):
+			buf = append(buf, hexValue(s[i+1])<<4|hexValue(s[i+2]))
+			i += 2
+		default:
+			buf = append(buf, c)
+		}
+	}
+	return strings.ToValidUTF8(string(buf), "\uFFFD")
+}
+
+func isHexByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// hexValue is the value of a hex digit (isHexByte(c) must hold).
+func hexValue(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
 }

@@ -1,0 +1,348 @@
+package clerkchi_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	clerkchi "github.com/clerkguard/clerkguard/chi"
+	clerk "github.com/clerkguard/clerkguard/core"
+	"github.com/clerkguard/clerkguard/core/clerktest"
+)
+
+// report is a conformance route handler: it answers with the Auth from the
+// adapter's accessor and from the request context.
+func report(route string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(clerktest.AuthReport(route, clerkchi.Auth(r), clerk.AuthFromContext(r.Context())))
+	}
+}
+
+// newChiApp is the conformance application on chi: the Middleware runs on
+// a router mounted at "/", next to the one route that has no Middleware.
+func newChiApp(t *testing.T, cfg clerktest.AppConfig) clerktest.Doer {
+	app := chi.NewRouter()
+	app.Use(clerkchi.Middleware(cfg.Authenticator, clerkchi.WithHandler(cfg.Handler)))
+	app.Get("/public", report("public"))
+	app.With(clerkchi.Protect()).Get("/protected", report("protected"))
+	app.Route("/admin", func(r chi.Router) {
+		r.Use(clerkchi.Protect(clerk.Role("org:admin")))
+		r.Get("/", report("admin"))
+		r.Get("/settings", report("admin-settings"))
+	})
+	app.With(clerkchi.Protect(clerk.Permission("org:invoices:create"))).Get("/perm", report("perm"))
+	app.With(clerkchi.Protect(clerk.AcceptsToken(clerk.M2MToken))).Get("/machine", report("machine"))
+	app.With(clerkchi.Protect(clerk.RequireReverification(clerk.Strict))).Get("/reverify", report("reverify"))
+	app.Group(func(r chi.Router) {
+		r.Use(clerkchi.Protect())
+		r.Get("/orgs/{slug}/whoami", report("whoami"))
+	})
+	app.Get("/dashboard", report("dashboard"))
+	app.Get("/dashboard/settings", report("dashboard-settings"))
+
+	root := chi.NewRouter()
+	root.With(clerkchi.Protect()).Get("/nomiddleware", report("nomiddleware"))
+	root.Mount("/", app)
+	return clerktest.HandlerDoer(root)
+}
+
+// newMuxApp is the conformance application on the standard library's
+// http.ServeMux.
+func newMuxApp(t *testing.T, cfg clerktest.AppConfig) clerktest.Doer {
+	// The /admin prefix is protected as a whole.
+	adminMux := http.NewServeMux()
+	adminMux.Handle("GET /admin", report("admin"))
+	adminMux.Handle("GET /admin/settings", report("admin-settings"))
+	admin := clerkchi.Protect(clerk.Role("org:admin"))(adminMux)
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /public", report("public"))
+	mux.Handle("GET /protected", clerkchi.Protect()(report("protected")))
+	mux.Handle("/admin", admin)
+	mux.Handle("/admin/", admin)
+	mux.Handle("GET /perm", clerkchi.Protect(clerk.Permission("org:invoices:create"))(report("perm")))
+	mux.Handle("GET /machine", clerkchi.Protect(clerk.AcceptsToken(clerk.M2MToken))(report("machine")))
+	mux.Handle("GET /reverify", clerkchi.Protect(clerk.RequireReverification(clerk.Strict))(report("reverify")))
+	mux.Handle("GET /orgs/{slug}/whoami", clerkchi.Protect()(report("whoami")))
+	mux.Handle("GET /dashboard", report("dashboard"))
+	mux.Handle("GET /dashboard/settings", report("dashboard-settings"))
+
+	root := http.NewServeMux()
+	root.Handle("GET /nomiddleware", clerkchi.Protect()(report("nomiddleware")))
+	root.Handle("/", clerkchi.Middleware(cfg.Authenticator, clerkchi.WithHandler(cfg.Handler))(mux))
+	return clerktest.HandlerDoer(root)
+}
+
+func TestConformance(t *testing.T) {
+	t.Run("chi", func(t *testing.T) {
+		clerktest.RunAdapterConformance(t, clerktest.Harness{NewApp: newChiApp})
+	})
+	t.Run("ServeMux", func(t *testing.T) {
+		clerktest.RunAdapterConformance(t, clerktest.Harness{NewApp: newMuxApp})
+	})
+}
+
+// testEnv is a Clerk instance for the framework-specific tests: a key, a
+// loopback JWKS server and a client with a frozen clock.
+type testEnv struct {
+	client *clerk.Client
+	key    *clerktest.Key
+	now    time.Time
+}
+
+func newTestEnv(t testing.TB) *testEnv {
+	t.Helper()
+	now := time.Now()
+	key := clerktest.MustNewKey()
+	sk := "sk_live_" + strings.TrimPrefix(clerktest.SecretKey(), "sk_test_") // a production instance
+	srv := clerktest.NewJWKSServer(t, sk, key)
+	client, err := clerk.New(clerk.Options{
+		SecretKey:      sk,
+		PublishableKey: clerktest.LivePublishableKey(clerktest.DefaultFrontendAPI),
+		APIURL:         srv.URL(),
+		Clock:          clerktest.NewClock(now).Now,
+		Logger:         slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{client: client, key: key, now: now}
+}
+
+func (e *testEnv) token(user string, opts ...clerktest.ClaimOption) string {
+	return e.key.MustSign(clerktest.SessionV2(user, "sess_"+user, e.now, opts...), clerktest.WithCategory(clerktest.CategorySession))
+}
+
+// serve sends GET path with an optional bearer token to h.
+func serve(h http.Handler, path, tok string, hdr ...string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func whoami(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.WriteString(w, "user="+clerkchi.Auth(r).UserID)
+}
+
+func TestChiMountAndRoute(t *testing.T) {
+	e := newTestEnv(t)
+	api := chi.NewRouter()
+	api.With(clerkchi.Protect()).Get("/me", whoami)
+	api.Route("/orgs", func(r chi.Router) {
+		r.Use(clerkchi.Protect(clerk.Role("org:admin")))
+		r.Get("/{slug}", whoami)
+	})
+	r := chi.NewRouter()
+	r.Use(clerkchi.Middleware(e.client))
+	r.Mount("/api", api)
+
+	admin := e.token("user_a", clerktest.WithOrg(clerktest.Org{ID: "org_1", Slug: "acme", Role: "org:admin"}))
+	for _, tc := range []struct {
+		path, token string
+		status      int
+		body        string
+	}{
+		{"/api/me", e.token("user_1"), 200, "user=user_1"},
+		{"/api/me", "", 404, "Not Found"},
+		{"/api/orgs/acme", admin, 200, "user=user_a"},
+		{"/api/orgs/acme", e.token("user_1"), 404, "Not Found"},
+	} {
+		rec := serve(r, tc.path, tc.token)
+		if rec.Code != tc.status || rec.Body.String() != tc.body {
+			t.Errorf("GET %s: %d %q, want %d %q", tc.path, rec.Code, rec.Body, tc.status, tc.body)
+		}
+	}
+}
+
+func TestMiddlewareOnlyInMountedRouter(t *testing.T) {
+	e := newTestEnv(t)
+	api := chi.NewRouter()
+	api.Use(clerkchi.Middleware(e.client))
+	api.Get("/me", whoami)
+	r := chi.NewRouter()
+	r.Mount("/api", api)
+	r.With(clerkchi.Protect()).Get("/outside", whoami)
+
+	if rec := serve(r, "/api/me", e.token("user_1")); rec.Body.String() != "user=user_1" {
+		t.Errorf("mounted: %q", rec.Body)
+	}
+	// Outside the mounted router nothing authenticated the request: Protect fails closed.
+	if rec := serve(r, "/outside", e.token("user_1")); rec.Code != 500 {
+		t.Errorf("outside: %d %q, want 500", rec.Code, rec.Body)
+	}
+}
+
+func TestHandlerAfterRefusalNeverRuns(t *testing.T) {
+	e := newTestEnv(t)
+	ran := 0
+	h := clerkchi.Middleware(e.client)(clerkchi.Protect(clerk.Role("org:admin"))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ran++
+		w.WriteHeader(http.StatusOK)
+	})))
+	for _, tc := range []struct {
+		token  string
+		hdr    []string
+		status int
+	}{
+		{"", nil, 404},
+		{"", []string{"Accept", "text/html"}, 307},
+		{e.token("user_1"), nil, 404},
+		{"not-a-jwt", nil, 404},
+	} {
+		if rec := serve(h, "/admin", tc.token, tc.hdr...); rec.Code != tc.status {
+			t.Errorf("token %q %v: %d, want %d", tc.token, tc.hdr, rec.Code, tc.status)
+		}
+	}
+	if ran != 0 {
+		t.Fatalf("the protected handler ran %d times", ran)
+	}
+}
+
+func TestWithErrorHandler(t *testing.T) {
+	e := newTestEnv(t)
+	var got []int
+	mw := clerkchi.Middleware(e.client, clerkchi.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, d *clerk.Decision) {
+		got = append(got, d.Status)
+		if d.Status == http.StatusTemporaryRedirect {
+			clerkchi.DefaultErrorHandler(w, r, d)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(d.Status)
+		_, _ = io.WriteString(w, `{"error":"nope"}`)
+	}))
+	h := mw(clerkchi.Protect()(http.HandlerFunc(whoami)))
+
+	rec := serve(h, "/me", "")
+	if rec.Code != 404 || rec.Body.String() != `{"error":"nope"}` || rec.Header().Get("Content-Type") != "application/json" {
+		t.Errorf("API request: %d %q %q", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+	}
+	rec = serve(h, "/me", "", "Accept", "text/html")
+	if rec.Code != 307 || !strings.HasPrefix(rec.Header().Get("Location"), "https://accounts.example.com/sign-in?redirect_url=") {
+		t.Errorf("page request: %d Location %q", rec.Code, rec.Header().Get("Location"))
+	}
+	if !slices.Equal(got, []int{404, 307}) {
+		t.Errorf("error handler saw %v, want [404 307]", got)
+	}
+}
+
+func TestNilAuthenticatorFailsClosed(t *testing.T) {
+	h := clerkchi.Middleware(nil)(http.HandlerFunc(whoami))
+	if rec := serve(h, "/", ""); rec.Code != 500 || strings.Contains(rec.Body.String(), "user=") {
+		t.Fatalf("got %d %q, want 500", rec.Code, rec.Body)
+	}
+}
+
+func TestAuthWithoutMiddleware(t *testing.T) {
+	a := clerkchi.Auth(httptest.NewRequest(http.MethodGet, "/", nil))
+	if a == nil || a.IsSignedIn() {
+		t.Fatalf("Auth = %v, want a signed-out Auth", a)
+	}
+}
+
+func TestWithAcceptsToken(t *testing.T) {
+	e := newTestEnv(t)
+	var tt clerk.TokenType
+	h := clerkchi.Middleware(e.client, clerkchi.WithAcceptsToken(clerk.M2MToken))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tt = clerkchi.Auth(r).TokenType
+	}))
+	serve(h, "/", e.token("user_1"))
+	if tt != clerk.M2MToken {
+		t.Fatalf("a session token on an M2M-only middleware gave token type %q, want %q", tt, clerk.M2MToken)
+	}
+}
+
+// TestReadmeQuickstart keeps the README's quickstart identical to Example.
+func TestReadmeQuickstart(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "<!-- quickstart: Example in example_test.go -->\n```go\n")
+	quick, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("README.md has no quickstart block")
+	}
+	src, err := os.ReadFile("example_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "example_test.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == "Example" {
+			body := string(src[fset.Position(fn.Body.Lbrace).Offset+2 : fset.Position(fn.Body.Rbrace).Offset])
+			body = strings.ReplaceAll("\n"+body, "\n\t", "\n")[1:]
+			if body != quick {
+				t.Fatalf("README quickstart differs from Example:\n--- README\n%s--- Example\n%s", quick, body)
+			}
+			if n := strings.Count(quick, "\n"); n > 20 {
+				t.Fatalf("the quickstart has %d lines, want at most 20", n)
+			}
+			return
+		}
+	}
+	t.Fatal("example_test.go has no Example function")
+}
+
+// BenchmarkProtect compares the same chi route bare and behind Middleware
+// and Protect, with a valid session token that was verified before (warm
+// key and token caches).
+func BenchmarkProtect(b *testing.B) {
+	e := newTestEnv(b)
+	tok := e.token("user_bench")
+	bare := chi.NewRouter()
+	bare.Get("/me", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "user_bench") })
+	guarded := chi.NewRouter()
+	guarded.Use(clerkchi.Middleware(e.client))
+	guarded.With(clerkchi.Protect()).Get("/me", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, clerkchi.Auth(r).UserID)
+	})
+	for _, bc := range []struct {
+		name string
+		h    http.Handler
+	}{{"bare", bare}, {"clerkguard", guarded}} {
+		b.Run(bc.name, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, "/me", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			rec := httptest.NewRecorder()
+			bc.h.ServeHTTP(rec, req)
+			if rec.Code != 200 || rec.Body.String() != "user_bench" {
+				b.Fatalf("warm-up: %d %q", rec.Code, rec.Body)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				bc.h.ServeHTTP(&discard{h: http.Header{}}, req)
+			}
+		})
+	}
+}
+
+// discard is a ResponseWriter that keeps nothing.
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discard) WriteHeader(int)             {}

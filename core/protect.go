@@ -508,21 +508,23 @@ func textDecision(status int, body string) Decision {
 }
 
 // DecisionFor maps an error from Protect, a redirect helper, route matching
-// or a handler to the HTTP answer to write: a *ProtectError's Decision, 400
-// for a *MalformedURLError, and a bare 500 (no internal text) for anything
-// else. It returns nil for a nil error.
+// or a handler to the HTTP answer to write: 400 when it holds a
+// *MalformedURLError (a path route matching could not read is refused
+// whatever else failed), else a *ProtectError's Decision, else a bare 500
+// (no internal text). It returns nil for a nil error.
 func DecisionFor(err error) *Decision {
 	if err == nil {
 		return nil
 	}
-	var pe *ProtectError
-	if errors.As(err, &pe) {
-		d := pe.Decision
-		return &d
-	}
 	var me *MalformedURLError
 	if errors.As(err, &me) {
 		d := textDecision(http.StatusBadRequest, "Bad Request")
+		return &d
+	}
+	var pe *ProtectError
+	if errors.As(err, &pe) {
+		d := pe.Decision
+		d.Header = d.Header.Clone()
 		return &d
 	}
 	d := textDecision(http.StatusInternalServerError, "Internal Server Error")

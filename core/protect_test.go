@@ -3,6 +3,7 @@ package clerk_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -586,3 +587,195 @@ func TestProtectUnavailableKeepsTheCause(t *testing.T) {
 }
 
 func ptPtr[T any](v T) *T { return &v }
+
+// TestRedirectToSignInAndUp pins createRedirect (spec §5.4) and Next's
+// dev-browser decoration, with Clerk's test vectors where it has them.
+func TestRedirectToSignInAndUp(t *testing.T) {
+	t.Parallel()
+	const (
+		katydid   = "clerk.included.katydid-92.lcl.dev"
+		portal    = "https://accounts.included.katydid-92.lcl.dev"
+		protected = "https://www.clerk.com/protected"
+		back      = "redirect_url=https%3A%2F%2Fwww.clerk.com%2Fprotected"
+	)
+	devSK := clerktest.SecretKey()
+	dev := func(o *clerk.Options) {
+		o.PublishableKey, o.SecretKey = clerktest.PublishableKey(katydid), devSK
+	}
+	devBrowser := map[string]string{"Cookie": "__clerk_db_jwt=test_jwt"}
+	tests := []struct {
+		name   string
+		mod    func(*clerk.Options)
+		target string
+		header map[string]string
+		signUp bool
+		opts   []clerk.RedirectOption
+		want   string
+	}{
+		// Clerk's test (serverRedirectWithAuth): development keys, a
+		// cross-origin Account Portal, the dev browser from the cookie.
+		{name: "dev account portal with dev browser", mod: dev, target: protected, header: devBrowser,
+			want: portal + "/sign-in?" + back + "&__clerk_db_jwt=test_jwt"},
+		{name: "dev sign-up", mod: dev, target: protected, header: devBrowser, signUp: true,
+			want: portal + "/sign-up?" + back + "&__clerk_db_jwt=test_jwt"},
+		{name: "no return-back URL", mod: dev, target: protected, header: devBrowser, opts: []clerk.RedirectOption{clerk.ReturnBackURL("")},
+			want: portal + "/sign-in?__clerk_db_jwt=test_jwt"},
+		{name: "explicit return-back URL resolved against the request", mod: dev, target: protected, header: devBrowser,
+			opts: []clerk.RedirectOption{clerk.ReturnBackURL("/after?x=1 2")},
+			want: portal + "/sign-in?redirect_url=https%3A%2F%2Fwww.clerk.com%2Fafter%3Fx%3D1%25202&__clerk_db_jwt=test_jwt"},
+		{name: "suffixed dev-browser cookie only is not copied", mod: dev, target: protected,
+			header: map[string]string{"Cookie": "__clerk_db_jwt_" + clerk.CookieSuffix(clerktest.PublishableKey(katydid)) + "=test_jwt"},
+			want:   portal + "/sign-in?" + back},
+		{name: "production keys never carry the dev browser", target: protected, header: devBrowser,
+			mod:  func(o *clerk.Options) { o.PublishableKey = clerktest.LivePublishableKey("clerk.clerk.com") },
+			want: "https://accounts.clerk.com/sign-in?" + back},
+		{name: "development key without a secret key: no dev browser (Clerk checks the secret key)", target: protected, header: devBrowser,
+			mod:  func(o *clerk.Options) { o.PublishableKey = clerktest.PublishableKey(katydid) },
+			want: portal + "/sign-in?" + back},
+		{name: "clerk.accounts.dev instance", target: protected,
+			mod: func(o *clerk.Options) {
+				o.PublishableKey = clerktest.LivePublishableKey("happy-hippo-1.clerk.accounts.dev")
+			},
+			want: "https://happy-hippo-1.accounts.dev/sign-in?" + back},
+		{name: "same-origin sign-in page: no dev browser", target: protected, header: devBrowser,
+			mod:  func(o *clerk.Options) { dev(o); o.SignInURL = "/sign-in" },
+			want: "https://www.clerk.com/sign-in?" + back},
+		{name: "sign-up from the sign-in URL (combined flow)", target: protected, header: devBrowser, signUp: true,
+			mod:  func(o *clerk.Options) { dev(o); o.SignInURL = "/sign-in" },
+			want: "https://www.clerk.com/sign-in/create?" + back},
+		{name: "sign-up from an absolute sign-in URL keeps its query", target: protected, signUp: true,
+			mod:  func(o *clerk.Options) { o.SignInURL = "https://example.com/hello?lang=en" },
+			want: "https://example.com/hello/create?lang=en&" + back},
+		{name: "sign-up URL wins", target: protected, signUp: true,
+			mod:  func(o *clerk.Options) { o.SignInURL, o.SignUpURL = "/in", "/up" },
+			want: "https://www.clerk.com/up?" + back},
+		{name: "scheme change only is not cross-origin for createRedirect but is for the dev browser",
+			target: "http://localhost:3000/p", header: devBrowser,
+			mod:  func(o *clerk.Options) { dev(o); o.SignInURL = "https://localhost:3000/sign-in" },
+			want: "https://localhost:3000/sign-in?redirect_url=http%3A%2F%2Flocalhost%3A3000%2Fp&__clerk_db_jwt=test_jwt"},
+		{name: "default port is the same origin", target: "https://www.clerk.com/p", header: devBrowser,
+			mod:  func(o *clerk.Options) { dev(o); o.SignInURL = "https://WWW.Clerk.com:443/sign-in" },
+			want: "https://www.clerk.com/sign-in?redirect_url=https%3A%2F%2Fwww.clerk.com%2Fp"},
+		{name: "a dev browser already in the sign-in URL wins and moves last", target: protected, header: devBrowser,
+			mod: func(o *clerk.Options) {
+				dev(o)
+				o.SignInURL = "https://auth.example.com/sign-in?__clerk_db_jwt=mine&a=1"
+			},
+			want: "https://auth.example.com/sign-in?a=1&" + back + "&__clerk_db_jwt=mine"},
+		{name: "satellite: the return URL asks for a sync", target: "https://satellite.dev/protected?x=1",
+			mod: func(o *clerk.Options) {
+				o.PublishableKey, o.IsSatellite, o.Domain, o.SignInURL = clerktest.LivePublishableKey("clerk.primary.dev"), true, "satellite.dev", "https://primary.dev/sign-in"
+			},
+			want: "https://primary.dev/sign-in?redirect_url=https%3A%2F%2Fsatellite.dev%2Fprotected%3Fx%3D1%26__clerk_synced%3Dfalse"},
+		{name: "satellite with a same-origin sign-in page: no sync", target: "https://satellite.dev/protected",
+			mod: func(o *clerk.Options) {
+				o.PublishableKey, o.IsSatellite, o.Domain, o.SignInURL = clerktest.LivePublishableKey("clerk.primary.dev"), true, "satellite.dev", "https://satellite.dev/sign-in"
+			},
+			want: "https://satellite.dev/sign-in?redirect_url=https%3A%2F%2Fsatellite.dev%2Fprotected"},
+		{name: "forwarded host and proto are the current URL", target: "http://10.0.0.7:8080/p?q=1",
+			header: map[string]string{"X-Forwarded-Host": "app.example.com", "X-Forwarded-Proto": "https"},
+			mod:    func(o *clerk.Options) { o.PublishableKey = clerktest.LivePublishableKey(ptFAPI) },
+			want:   ptSignIn + "?redirect_url=https%3A%2F%2Fapp.example.com%2Fp%3Fq%3D1"},
+		{name: "query re-encoded as URLSearchParams does", target: "https://app.example.com/p?a=%7E&b=c+d",
+			mod: func(o *clerk.Options) {
+				o.PublishableKey = clerktest.LivePublishableKey(ptFAPI)
+				o.SignInURL = "https://auth.example.com/in?x=%7e*~&y"
+			},
+			want: "https://auth.example.com/in?x=%7E*%7E&y=&redirect_url=https%3A%2F%2Fapp.example.com%2Fp%3Fa%3D%257E%26b%3Dc%2Bd"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := ptClient(t, func(o *clerk.Options) {
+				o.PublishableKey = ""
+				tt.mod(o)
+			})
+			r := newRequest(http.MethodGet, tt.target, tt.header)
+			a := c.Authenticate(context.Background(), clerk.NewRequest(r)).Auth
+			var err error
+			if tt.signUp {
+				err = a.RedirectToSignUp(tt.opts...)
+			} else {
+				err = a.RedirectToSignIn(tt.opts...)
+			}
+			checkDecision(t, err, decision{status: 307, failure: clerk.Unauthenticated, location: tt.want})
+		})
+	}
+}
+
+// Pending sessions are sent to the tasks page, from Protect and from the
+// redirect helpers, however TreatPendingAsSignedOut is set (spec §5.5).
+func TestRedirectPendingSessionToTasks(t *testing.T) {
+	t.Parallel()
+	for _, treat := range []bool{true, false} {
+		c := ptClient(t, func(o *clerk.Options) { o.TreatPendingAsSignedOut = &treat; o.SignInURL = "/sign-in/" })
+		r := newRequest(http.MethodGet, ptPageURL, map[string]string{"Cookie": sessionCookies(ptSession(clerktest.WithSessionStatus("pending")))})
+		a := c.Authenticate(context.Background(), clerk.NewRequest(r)).Auth
+		// Clerk appends "/tasks" to the URL string as it is.
+		want := "https://app.example.com/sign-in//tasks?" + ptReturnArg
+		checkDecision(t, a.RedirectToSignIn(), decision{status: 307, failure: clerk.Unauthenticated, location: want})
+		checkDecision(t, a.RedirectToSignUp(), decision{status: 307, failure: clerk.Unauthenticated,
+			location: "https://app.example.com/sign-in//create/tasks?" + ptReturnArg})
+	}
+}
+
+// Without a sign-in URL or a publishable key there is nowhere to send the
+// user: 500, as Clerk throws its missing-publishable-key error.
+func TestRedirectWithoutSignInPage(t *testing.T) {
+	t.Parallel()
+	c := ptClient(t, func(o *clerk.Options) { o.PublishableKey = "" })
+	r := newRequest(http.MethodGet, ptPageURL, map[string]string{"Accept": "text/html"})
+	a := c.Authenticate(context.Background(), clerk.NewRequest(r)).Auth
+	for _, err := range []error{a.RedirectToSignIn(), a.RedirectToSignUp(), a.Protect()} {
+		var pe *clerk.ProtectError
+		if !errors.As(err, &pe) || pe.Failure != clerk.Misconfigured || pe.Decision.Status != 500 {
+			t.Fatalf("got %v, want Misconfigured 500", err)
+		}
+		var ce *clerk.ConfigError
+		if !errors.As(err, &ce) || ce.Field != "PublishableKey" {
+			t.Errorf("cause %v, want a PublishableKey *ConfigError", pe.Err)
+		}
+	}
+	// An API request still gets its 404: no page is needed.
+	r = newRequest(http.MethodGet, ptPageURL, map[string]string{"Accept": "application/json"})
+	checkDecision(t, c.Authenticate(context.Background(), clerk.NewRequest(r)).Auth.Protect(),
+		decision{status: 404, failure: clerk.Unauthenticated, body: notFoundBody})
+}
+
+func TestDecisionFor(t *testing.T) {
+	t.Parallel()
+	c := ptClient(t, nil)
+	a := c.Authenticate(context.Background(), clerk.NewRequest(newRequest(http.MethodGet, ptPageURL, nil))).Auth
+	protectErr := a.Protect()
+	malformed := &clerk.MalformedURLError{Path: "/api/%zz"}
+	tests := []struct {
+		name   string
+		err    error
+		status int
+		body   string
+	}{
+		{"protect error", protectErr, 404, "Not Found"},
+		{"wrapped protect error", fmt.Errorf("handler: %w", protectErr), 404, "Not Found"},
+		{"malformed URL", malformed, 400, "Bad Request"},
+		{"malformed URL wins over a protect error", errors.Join(malformed, protectErr), 400, "Bad Request"},
+		{"any other error is a bare 500", errors.New("db password is hunter2"), 500, "Internal Server Error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := clerk.DecisionFor(tt.err)
+			if d == nil || d.Status != tt.status || string(d.Body) != tt.body {
+				t.Fatalf("DecisionFor = %+v, want %d %q", d, tt.status, tt.body)
+			}
+		})
+	}
+	if clerk.DecisionFor(nil) != nil {
+		t.Error("DecisionFor(nil) must be nil")
+	}
+	// The decision is a copy: changing it does not change the error's.
+	d := clerk.DecisionFor(protectErr)
+	d.Header.Set("X-Test", "1")
+	if clerk.DecisionFor(protectErr).Header.Get("X-Test") != "" {
+		t.Error("DecisionFor shares the error's header map")
+	}
+}

@@ -268,6 +268,19 @@ func buildInteropCorpus() *interopCorpus {
 			c.Routes = append(c.Routes, interopRoute{Patterns: []string{p}, Path: path})
 		}
 	}
+	// custom patterns: JavaScript regular-expression syntax and its quirks
+	for range 1500 {
+		p := "/:x(" + randomRegexpSource(r) + ")"
+		c.Sources = append(c.Sources, p)
+		if _, err := compilePathPattern(p); err != nil {
+			c.Routes = append(c.Routes, interopRoute{Patterns: []string{p}, Path: "/a"})
+			continue
+		}
+		for _, path := range regexpPaths {
+			c.Routes = append(c.Routes, interopRoute{Patterns: []string{p}, Path: path})
+		}
+	}
+
 	// lists of patterns, and Go-and-JavaScript-compatible regexps
 	lists := [][]string{
 		{"/(.*).ts", "/(.*).js"}, {"/foo", "/bar(.*)"}, {"/sign-in(.*)", "/sign-up(.*)", "/"},
@@ -320,6 +333,68 @@ var interopPieces = []string{
 	"(.*)", "(\\d+)", "([^/]+)", "(a|b)", "(?:x)", "((?!x).*)", "((?=a).)", "(\\w)", "(.)", "([😀])",
 	"?", "*", "+", "{", "}", "{/:x}", "{-:y}?", "{a}", "\\", "\\.", "\\:", "ü", "😀", "%", "#", "K", "ſ",
 	"(", ")", "[", "]", "(?", "(?<n>a)", "\\k<n>", "\\1", "{2}", "$", "^", "|", ":", "::",
+}
+
+var regexpPieces = []string{
+	"a", "b", "A", "k", "K", "\u212a", "s", "\u017f", "ß", "ü", "Ü", "😀", "1", "-", ",", ".", " ", "_",
+	"\\d", "\\D", "\\w", "\\W", "\\s", "\\S", "\\b", "\\B", "[", "]", "[^", "^", "$", "|",
+	"{", "}", "{1}", "{2,}", "{0,1}", "{1,2}", "{2,1}", "*", "+", "?", "*?", "+?", "??",
+	"(?:", "(?=", "(?!", "(?<=", "(?<!", "(?<n>", "(?<m>", ")", "\\k<n>", "\\k", "\\k<", "\\1", "\\2",
+	"\\0", "\\01", "\\8", "\\x4", "\\x41", "\\u0041", "\\u00", "\\c", "\\cA", "\\c1", "\\/",
+	"\\.", "\\-", "\\]", "\\[", "\\p", "\\u{41}", "a-z", "z-a", "\\d-z",
+}
+
+// randomRegexpSource returns random JavaScript regular-expression text:
+// mostly well-formed (groups, lookaround, classes, back-references,
+// quantifiers), sometimes with a stray piece.
+func randomRegexpSource(r *rand.Rand) string {
+	var b strings.Builder
+	var gen func(depth int)
+	atom := func(depth int) {
+		switch k := r.IntN(14); {
+		case k < 5 || depth > 2:
+			b.WriteString(regexpPieces[r.IntN(18+18)]) // literals and escapes
+		case k < 7:
+			b.WriteString([]string{"[", "[^"}[r.IntN(2)])
+			for n := r.IntN(4); n > 0; n-- {
+				b.WriteString(classPieces[r.IntN(len(classPieces))])
+			}
+			b.WriteByte(']')
+		case k < 12:
+			b.WriteString([]string{"(?:", "(?=", "(?!", "(?<=", "(?<!", "(?<n>", "(?<m>"}[r.IntN(7)])
+			gen(depth + 1)
+			b.WriteByte(')')
+		default:
+			b.WriteString([]string{"\\k<n>", "\\k<m>", "\\1", "\\2", "\\3", "^", "$", "\\b", "\\B"}[r.IntN(9)])
+		}
+	}
+	gen = func(depth int) {
+		for n := 1 + r.IntN(3); n > 0; n-- {
+			atom(depth)
+			if r.IntN(3) == 0 {
+				b.WriteString([]string{"*", "+", "?", "*?", "+?", "{2}", "{1,3}", "{2,}", "{0}", "{3,2}"}[r.IntN(10)])
+			}
+			if r.IntN(8) == 0 {
+				b.WriteByte('|')
+			}
+			if r.IntN(12) == 0 {
+				b.WriteString(regexpPieces[r.IntN(len(regexpPieces))])
+			}
+		}
+	}
+	gen(0)
+	return b.String()
+}
+
+var classPieces = []string{
+	"a", "z", "A", "k", "s", "-", "a-z", "A-Z", "0-9", "z-a", "\\d", "\\w", "\\s", "\\W", "\\b", "\\-",
+	"\\]", "^", "\\u212a", "\u017f", "ß", "😀", "\\cA", "\\c1", "\\c", "\\k", "\\0", "\\1", "/", ".",
+}
+
+// regexpPaths are short paths for the custom-pattern cases.
+var regexpPaths = []string{
+	"/", "/a", "/A", "/ab", "/aa", "/aaa", "/b", "/k", "/K", "/\u212a", "/s", "/S", "/\u017f", "/ß", "/ü", "/Ü",
+	"/1", "/12", "/-", "/a-z", "/ ", "/_", "/😀", "/a😀", "/\x01", "/,", "/.", "/aK", "/ab/", "/%61", "/\\",
 }
 
 func randomInteropPattern(r *rand.Rand) string {

@@ -232,7 +232,15 @@ func (c *Client) verifyOpaque(ctx context.Context, ep machineEndpoint, key, toke
 func (ep machineEndpoint) apiError(err error) *MachineTokenError {
 	me := &MachineTokenError{Code: MachineErrUnexpected, Message: "Unexpected error", TokenType: ep.tt, Err: err}
 	var ae *APIError
-	if !errors.As(err, &ae) || ae.Status < 300 {
+	if !errors.As(err, &ae) {
+		return me
+	}
+	if ae.Status < 300 {
+		if ae.Status != 0 {
+			// Keep the cause, not the *APIError: its 2xx status would make
+			// the failure look like an answer rather than an outage.
+			me.Err = fmt.Errorf("unreadable Backend API answer (status %d): %w", ae.Status, ae.Err)
+		}
 		return me
 	}
 	me.Status = ae.Status
@@ -335,14 +343,15 @@ func (c *Client) verifyOAuthJWT(ctx context.Context, d *decodedJWT, token string
 	if err != nil {
 		return nil, wrapJWTError(MachineErrVerificationFailed, OAuthToken, err)
 	}
+	var audErr *TokenError
 	if aud, ok := m["aud"]; ok {
 		raw, _ := json.Marshal(aud)
-		err = c.checkOAuthAudienceValue(aud, raw)
+		audErr = c.checkOAuthAudienceValue(aud, raw)
 	} else {
-		err = c.checkOAuthAudienceValue(nil, nil)
+		audErr = c.checkOAuthAudienceValue(nil, nil)
 	}
-	if err != nil {
-		return nil, wrapJWTError(MachineErrVerificationFailed, OAuthToken, err)
+	if audErr != nil {
+		return nil, wrapJWTError(MachineErrVerificationFailed, OAuthToken, audErr)
 	}
 	data := &machineData{tt: OAuthToken, id: jsonStr(m["jti"]), subject: d.claims.sub.v,
 		clientID: jsonStr(m["client_id"]), expiration: expMillis(d.claims)}

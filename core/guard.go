@@ -3,6 +3,7 @@ package clerk
 import (
 	"container/list"
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -109,12 +110,19 @@ func ProtectAuth(auth *Auth, opts ...ProtectOption) *Decision {
 
 // PerRequest returns an Authenticator whose options depend on the request,
 // Clerk's clerkMiddleware(handler, (req) => options) for multi-tenant
-// applications. Clients are built once per distinct options and cached
-// (at most maxClients, least recently used first out; 0 means 100), so each
-// tenant keeps its own key cache and tenants never share keys.
+// applications (spec §9.3). Clients are built once per distinct options and
+// cached (at most maxClients, least recently used first out; 0 means 100),
+// so each tenant keeps its own key cache and tenants never share keys.
 //
-// An error from options, or invalid options, makes the request signed out
-// with reason unexpected-error and the error in RequestState.Err.
+// Options are told apart by every string, list, number and flag they hold.
+// The fields that are functions or pointers (Clock, Logger, HTTPClient) are
+// not compared: the client built for the first request with given keys keeps
+// its own, so options should return the same ones every time.
+//
+// An error from options, or options that [New] rejects, makes the request
+// signed out with reason unexpected-error and the error in
+// RequestState.Err; [Auth.Protect] then answers 404 (a page request gets 500:
+// there is no sign-in page to send it to).
 func PerRequest(options func(req Request) (Options, error), maxClients int) Authenticator {
 	if maxClients <= 0 {
 		maxClients = 100
@@ -136,16 +144,24 @@ type cachedClient struct {
 	c   *Client
 }
 
+// errNoOptions is the error of a PerRequest built with a nil function.
+var errNoOptions = errors.New("clerk: PerRequest: the options function is nil")
+
 func (p *perRequest) Authenticate(ctx context.Context, req Request, opts ...AuthenticateOption) *RequestState {
-	o, err := p.options(req)
 	var c *Client
-	if err == nil {
-		c, err = p.client(o)
+	err := errNoOptions
+	if p.options != nil {
+		var o Options
+		if o, err = p.options(req); err == nil {
+			c, err = p.client(o)
+		}
 	}
 	if err != nil {
 		s := (&RequestState{Status: StatusSignedOut, Reason: ReasonUnexpectedError, TokenType: SessionToken,
 			Auth: signedOutAuth(), Err: err}).withDebugHeaders()
-		s.Auth.req = &requestInfo{c: &Client{}, ac: &authContext{clerkURL: clerkURL(req), method: req.Method()}, state: s, raw: s.Auth}
+		ac := &authContext{clerkURL: clerkURL(req), method: req.Method(),
+			secFetchDest: req.Header("Sec-Fetch-Dest"), accept: req.Header("Accept")}
+		s.Auth.req = &requestInfo{c: &Client{}, ac: ac, state: s, raw: s.Auth}
 		return s
 	}
 	return c.Authenticate(ctx, req, opts...)
@@ -168,6 +184,7 @@ func (p *perRequest) client(o Options) (*Client, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if e, ok := p.byKey[key]; ok { // built concurrently: keep the first
+		p.lru.MoveToFront(e)
 		return e.Value.(*cachedClient).c, nil
 	}
 	p.byKey[key] = p.lru.PushFront(&cachedClient{key: key, c: c})
@@ -179,25 +196,44 @@ func (p *perRequest) client(o Options) (*Client, error) {
 	return c, nil
 }
 
-// optionsKey identifies options that build the same Client. Options with
-// functions or pointers (Clock, Logger, HTTPClient) are keyed by their
-// presence only: a per-request callback is expected to reuse them.
+// optionsKey identifies options that build the same Client: every value
+// that is not a function or a pointer, each length-prefixed so that no two
+// different options give the same key.
 func optionsKey(o *Options) string {
 	var b strings.Builder
-	for _, s := range []string{o.SecretKey, o.PublishableKey, o.MachineSecretKey, o.JWTKey, o.APIURL, o.APIVersion,
-		o.Domain, o.ProxyURL, o.SignInURL, o.SignUpURL, o.AfterSignInURL, o.AfterSignUpURL,
-		strings.Join(o.Audience, ","), strings.Join(o.AuthorizedParties, ","), o.ClockSkew.String(),
-		strconv.FormatBool(o.IsSatellite), strconv.FormatBool(o.SatelliteAutoSync), strconv.FormatBool(o.FrontendAPIJWKS),
-		strconv.FormatBool(o.Debug), o.JWKSCacheTTL.String(), o.JWKSRefreshInterval.String()} {
+	str := func(s string) {
 		b.WriteString(strconv.Itoa(len(s)))
 		b.WriteByte(':')
 		b.WriteString(s)
 	}
+	list := func(l []string) {
+		b.WriteString(strconv.Itoa(len(l)))
+		b.WriteByte('[')
+		for _, s := range l {
+			str(s)
+		}
+	}
+	for _, s := range [...]string{o.SecretKey, o.PublishableKey, o.MachineSecretKey, o.JWTKey, o.APIURL, o.APIVersion,
+		o.Domain, o.ProxyURL, o.SignInURL, o.SignUpURL, o.AfterSignInURL, o.AfterSignUpURL} {
+		str(s)
+	}
+	list(o.Audience)
+	list(o.AuthorizedParties)
+	for _, n := range [...]int64{int64(o.ClockSkew), int64(o.JWKSCacheTTL), int64(o.JWKSRefreshInterval),
+		int64(o.TokenCacheEntries), o.TokenCacheBytes, int64(o.MachineTokenCacheTTL)} {
+		str(strconv.FormatInt(n, 10))
+	}
+	pending := "default"
 	if o.TreatPendingAsSignedOut != nil {
-		b.WriteString(strconv.FormatBool(*o.TreatPendingAsSignedOut))
+		pending = strconv.FormatBool(*o.TreatPendingAsSignedOut)
+	}
+	str(pending)
+	for _, f := range [...]bool{o.IsSatellite, o.SatelliteAutoSync, o.FrontendAPIJWKS, o.Debug, o.OrganizationSync != nil} {
+		str(strconv.FormatBool(f))
 	}
 	if o.OrganizationSync != nil {
-		b.WriteString("|org:" + strings.Join(o.OrganizationSync.OrganizationPatterns, ",") + "|" + strings.Join(o.OrganizationSync.PersonalAccountPatterns, ","))
+		list(o.OrganizationSync.OrganizationPatterns)
+		list(o.OrganizationSync.PersonalAccountPatterns)
 	}
 	return b.String()
 }

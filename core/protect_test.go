@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -38,6 +39,7 @@ func ptClient(t testing.TB, mod func(*clerk.Options)) *clerk.Client {
 		PublishableKey: clerktest.LivePublishableKey(ptFAPI),
 		JWTKey:         ptKey().PublicKeyPEM(),
 		Clock:          func() time.Time { return ptNow },
+		Logger:         slog.New(slog.DiscardHandler),
 	}
 	if mod != nil {
 		mod(&o)

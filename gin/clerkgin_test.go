@@ -1,0 +1,308 @@
+package clerkgin_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	clerk "github.com/clerkguard/clerkguard/core"
+	"github.com/clerkguard/clerkguard/core/clerktest"
+	clerkgin "github.com/clerkguard/clerkguard/gin"
+)
+
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.TestMode) // no route debug output
+	os.Exit(m.Run())
+}
+
+// report is a conformance route handler: it answers with the Auth from
+// clerkgin.Auth and from the request context.
+func report(route string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Data(http.StatusOK, "application/json",
+			clerktest.AuthReport(route, clerkgin.Auth(c), clerk.AuthFromContext(c.Request.Context())))
+	}
+}
+
+// newApp is the conformance application: a gin.Engine with its defaults.
+// Routes registered before r.Use run without the middleware.
+func newApp(t *testing.T, cfg clerktest.AppConfig) clerktest.Doer {
+	r := gin.New()
+	r.GET("/nomiddleware", clerkgin.Protect(), report("nomiddleware"))
+	r.Use(clerkgin.Middleware(cfg.Authenticator, clerkgin.WithHandler(cfg.Handler)))
+	r.GET("/public", report("public"))
+	r.GET("/protected", clerkgin.Protect(), report("protected"))
+	admin := r.Group("/admin", clerkgin.Protect(clerk.Role("org:admin")))
+	admin.GET("", report("admin"))
+	admin.GET("/settings", report("admin-settings"))
+	r.GET("/perm", clerkgin.Protect(clerk.Permission("org:invoices:create")), report("perm"))
+	r.GET("/machine", clerkgin.Protect(clerk.AcceptsToken(clerk.M2MToken)), report("machine"))
+	r.GET("/reverify", clerkgin.Protect(clerk.RequireReverification(clerk.Strict)), report("reverify"))
+	r.GET("/orgs/:slug/whoami", clerkgin.Protect(), report("whoami"))
+	r.GET("/dashboard", report("dashboard"))
+	r.GET("/dashboard/settings", report("dashboard-settings"))
+	return clerktest.HandlerDoer(r)
+}
+
+func TestConformance(t *testing.T) {
+	clerktest.RunAdapterConformance(t, clerktest.Harness{NewApp: newApp})
+}
+
+// testEnv is a production Clerk instance for the framework-specific tests:
+// a key, a loopback JWKS server and a client with a frozen clock.
+type testEnv struct {
+	client *clerk.Client
+	key    *clerktest.Key
+	now    time.Time
+}
+
+func newTestEnv(t testing.TB) *testEnv {
+	t.Helper()
+	now := time.Now()
+	key := clerktest.MustNewKey()
+	sk := "sk_live_" + strings.TrimPrefix(clerktest.SecretKey(), "sk_test_")
+	srv := clerktest.NewJWKSServer(t, sk, key)
+	client, err := clerk.New(clerk.Options{
+		SecretKey:      sk,
+		PublishableKey: clerktest.LivePublishableKey(clerktest.DefaultFrontendAPI),
+		APIURL:         srv.URL(),
+		Clock:          clerktest.NewClock(now).Now,
+		Logger:         slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{client: client, key: key, now: now}
+}
+
+func (e *testEnv) token(user string, opts ...clerktest.ClaimOption) string {
+	return e.key.MustSign(clerktest.SessionV2(user, "sess_"+user, e.now, opts...), clerktest.WithCategory(clerktest.CategorySession))
+}
+
+// serve sends GET path with an optional bearer token and header pairs to h.
+func serve(h http.Handler, path, tok string, hdr ...string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// TestHandlerAfterRefusalNeverRuns pins the defect of community adapters:
+// a middleware that writes 401 without aborting lets gin run the protected
+// handler, whose 200 replaces the buffered status.
+func TestHandlerAfterRefusalNeverRuns(t *testing.T) {
+	e := newTestEnv(t)
+	ran := 0
+	protected := func(c *gin.Context) {
+		ran++
+		c.String(http.StatusOK, "deleted")
+	}
+	r := gin.New()
+	r.Use(clerkgin.Middleware(e.client))
+	r.POST("/admin/delete", clerkgin.Protect(clerk.Role("org:admin")), protected)
+	// A later middleware that calls c.Next() must not revive the chain.
+	r.GET("/admin/delete", clerkgin.Protect(clerk.Role("org:admin")), func(c *gin.Context) { c.Next() }, protected)
+	// Nor an error handler that writes nothing and calls c.Next().
+	lazy := gin.New()
+	lazy.Use(clerkgin.Middleware(e.client, clerkgin.WithErrorHandler(func(c *gin.Context, d *clerk.Decision) { c.Next() })))
+	lazy.GET("/admin/delete", clerkgin.Protect(clerk.Role("org:admin")), protected)
+
+	member := e.token("user_1", clerktest.WithOrg(clerktest.Org{ID: "org_1", Role: "org:member"}))
+	tampered := e.token("user_1")
+	tampered = tampered[:len(tampered)-4] + "AAAA"
+	for _, tc := range []struct {
+		h      http.Handler
+		method string
+		tok    string
+		hdr    []string
+		status int
+	}{
+		{r, http.MethodPost, "", nil, 404},
+		{r, http.MethodPost, tampered, nil, 404},
+		{r, http.MethodPost, member, nil, 404},
+		{r, http.MethodGet, "", []string{"Accept", "text/html"}, 307},
+		{r, http.MethodGet, member, nil, 404},
+		{lazy, http.MethodGet, "", nil, 404},
+	} {
+		req := httptest.NewRequest(tc.method, "/admin/delete", nil)
+		if tc.tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tc.tok)
+		}
+		for i := 0; i+1 < len(tc.hdr); i += 2 {
+			req.Header.Set(tc.hdr[i], tc.hdr[i+1])
+		}
+		rec := httptest.NewRecorder()
+		tc.h.ServeHTTP(rec, req)
+		if rec.Code != tc.status || strings.Contains(rec.Body.String(), "deleted") {
+			t.Errorf("%s with token %.12q: %d %q, want %d", tc.method, tc.tok, rec.Code, rec.Body, tc.status)
+		}
+	}
+	if ran != 0 {
+		t.Fatalf("the protected handler ran %d times", ran)
+	}
+}
+
+// TestWrappedNetHTTPHandler checks the Auth reaches net/http code behind
+// gin.WrapH, which only sees the *http.Request (gin issues #3367, #1734).
+func TestWrappedNetHTTPHandler(t *testing.T) {
+	e := newTestEnv(t)
+	r := gin.New()
+	r.Use(clerkgin.Middleware(e.client))
+	r.GET("/legacy", clerkgin.Protect(), gin.WrapH(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "user="+clerk.AuthFromContext(r.Context()).UserID)
+	})))
+	if rec := serve(r, "/legacy", e.token("user_1")); rec.Code != 200 || rec.Body.String() != "user=user_1" {
+		t.Fatalf("got %d %q", rec.Code, rec.Body)
+	}
+}
+
+// TestContextKeysDoNotCollide: the Auth lives under an unexported key, so
+// string keys of the application cannot replace it.
+func TestContextKeysDoNotCollide(t *testing.T) {
+	e := newTestEnv(t)
+	r := gin.New()
+	r.Use(clerkgin.Middleware(e.client), func(c *gin.Context) {
+		for _, k := range []string{"auth", "clerk", "clerkguard", "user"} {
+			c.Set(k, &clerk.Auth{UserID: "user_forged", IsAuthenticated: true, TokenType: clerk.SessionToken})
+		}
+	})
+	r.GET("/me", clerkgin.Protect(), func(c *gin.Context) { c.String(200, clerkgin.Auth(c).UserID) })
+	if rec := serve(r, "/me", ""); rec.Code != 404 {
+		t.Errorf("signed out: %d %q, want 404", rec.Code, rec.Body)
+	}
+	if rec := serve(r, "/me", e.token("user_1")); rec.Body.String() != "user_1" {
+		t.Errorf("signed in: %q", rec.Body)
+	}
+}
+
+func TestWithErrorHandler(t *testing.T) {
+	e := newTestEnv(t)
+	r := gin.New()
+	r.Use(clerkgin.Middleware(e.client, clerkgin.WithErrorHandler(func(c *gin.Context, d *clerk.Decision) {
+		if d.Status == http.StatusTemporaryRedirect {
+			clerkgin.DefaultErrorHandler(c, d)
+			return
+		}
+		c.JSON(d.Status, gin.H{"error": http.StatusText(d.Status)})
+	})))
+	r.GET("/me", clerkgin.Protect(), func(c *gin.Context) { c.String(200, "secret") })
+
+	rec := serve(r, "/me", "")
+	if rec.Code != 404 || rec.Body.String() != `{"error":"Not Found"}` {
+		t.Errorf("API request: %d %q", rec.Code, rec.Body)
+	}
+	rec = serve(r, "/me", "", "Accept", "text/html")
+	if rec.Code != 307 || !strings.HasPrefix(rec.Header().Get("Location"), "https://accounts.example.com/sign-in?redirect_url=") {
+		t.Errorf("page request: %d Location %q", rec.Code, rec.Header().Get("Location"))
+	}
+}
+
+func TestNilAuthenticatorFailsClosed(t *testing.T) {
+	r := gin.New()
+	r.Use(clerkgin.Middleware(nil))
+	r.GET("/", func(c *gin.Context) { c.String(200, "open") })
+	if rec := serve(r, "/", ""); rec.Code != 500 || rec.Body.String() == "open" {
+		t.Fatalf("got %d %q, want 500", rec.Code, rec.Body)
+	}
+}
+
+func TestAuthWithoutMiddleware(t *testing.T) {
+	c, _ := gin.CreateTestContext(httptest.NewRecorder())
+	if a := clerkgin.Auth(c); a == nil || a.IsSignedIn() {
+		t.Fatalf("Auth without a request = %v, want signed out", a)
+	}
+	c.Request = httptest.NewRequest(http.MethodGet, "/", nil)
+	if a := clerkgin.Auth(c); a == nil || a.IsSignedIn() {
+		t.Fatalf("Auth = %v, want signed out", a)
+	}
+}
+
+// TestReadmeQuickstart keeps the README's quickstart identical to Example.
+func TestReadmeQuickstart(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "<!-- quickstart: Example in example_test.go -->\n```go\n")
+	quick, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("README.md has no quickstart block")
+	}
+	src, err := os.ReadFile("example_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "example_test.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == "Example" {
+			body := string(src[fset.Position(fn.Body.Lbrace).Offset+2 : fset.Position(fn.Body.Rbrace).Offset])
+			body = strings.ReplaceAll("\n"+body, "\n\t", "\n")[1:]
+			if body != quick {
+				t.Fatalf("README quickstart differs from Example:\n--- README\n%s--- Example\n%s", quick, body)
+			}
+			if n := strings.Count(quick, "\n"); n > 20 {
+				t.Fatalf("the quickstart has %d lines, want at most 20", n)
+			}
+			return
+		}
+	}
+	t.Fatal("example_test.go has no Example function")
+}
+
+// BenchmarkProtect compares the same gin route bare and behind Middleware
+// and Protect, with a valid session token that was verified before (warm
+// key and token caches).
+func BenchmarkProtect(b *testing.B) {
+	e := newTestEnv(b)
+	tok := e.token("user_bench")
+	bare := gin.New()
+	bare.GET("/me", func(c *gin.Context) { c.String(200, "user_bench") })
+	guarded := gin.New()
+	guarded.Use(clerkgin.Middleware(e.client))
+	guarded.GET("/me", clerkgin.Protect(), func(c *gin.Context) { c.String(200, clerkgin.Auth(c).UserID) })
+	for _, bc := range []struct {
+		name string
+		h    http.Handler
+	}{{"bare", bare}, {"clerkguard", guarded}} {
+		b.Run(bc.name, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, "/me", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			rec := httptest.NewRecorder()
+			bc.h.ServeHTTP(rec, req)
+			if rec.Code != 200 || rec.Body.String() != "user_bench" {
+				b.Fatalf("warm-up: %d %q", rec.Code, rec.Body)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				bc.h.ServeHTTP(&discard{h: http.Header{}}, req)
+			}
+		})
+	}
+}
+
+// discard is a ResponseWriter that keeps nothing.
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discard) WriteHeader(int)             {}

@@ -118,6 +118,3 @@ func jwtShaped(s string) bool {
 	}
 	return parts == 2 && n > 0
 }
-
-// isMachineToken reports a prefixed machine token or a machine JWT.
-func isMachineToken(token string) bool { return TokenTypeOf(token) != SessionToken }

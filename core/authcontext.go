@@ -1,9 +1,13 @@
 package clerk
 
 import (
+	"encoding/json"
+	"errors"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -58,15 +62,15 @@ func newCookieNames(pk string) cookieNames {
 }
 
 // requestCookies holds the cookies the flow reads (first occurrence wins).
+// As in Clerk, whose getCookie returns `value || undefined`, an empty value
+// counts as an absent cookie everywhere.
 type requestCookies struct {
 	session, sessionSfx       string
 	uat, uatSfx               string
-	hasUat, hasUatSfx         bool
 	refreshSfx                string
 	devBrowser, devBrowserSfx string
 	handshake, nonce          string
 	redirectCount             string
-	hasRedirectCount          bool
 }
 
 // parseCookies scans a Cookie header the way the npm "cookie" parser that
@@ -77,7 +81,12 @@ type requestCookies struct {
 func parseCookies(h string, n *cookieNames) requestCookies {
 	var rc requestCookies
 	if len(h) > maxCookieHeader {
-		h = h[:maxCookieHeader]
+		// Cut at the last ";" inside the cap so that no value is truncated
+		// (a cut token would read as a different, invalid one).
+		h = h[:strings.LastIndexByte(h[:maxCookieHeader], ';')+1]
+	}
+	if len(h) < 2 {
+		return rc // the npm parser ignores such headers
 	}
 	var seen [12]bool
 	set := func(i int, dst *string, v string) {
@@ -109,7 +118,6 @@ func parseCookies(h string, n *cookieNames) requestCookies {
 		case cookieSession:
 			set(0, &rc.session, val)
 		case cookieClientUat:
-			rc.hasUat = true
 			set(1, &rc.uat, val)
 		case cookieHandshake:
 			set(2, &rc.handshake, val)
@@ -118,7 +126,6 @@ func parseCookies(h string, n *cookieNames) requestCookies {
 		case cookieDevBrowser:
 			set(4, &rc.devBrowser, val)
 		case cookieRedirectCount:
-			rc.hasRedirectCount = true
 			set(5, &rc.redirectCount, val)
 		case "":
 		default:
@@ -129,7 +136,6 @@ func parseCookies(h string, n *cookieNames) requestCookies {
 			case n.session:
 				set(6, &rc.sessionSfx, val)
 			case n.clientUat:
-				rc.hasUatSfx = true
 				set(7, &rc.uatSfx, val)
 			case n.refresh:
 				set(8, &rc.refreshSfx, val)
@@ -183,15 +189,21 @@ func parseAuthorization(h string) string {
 
 // clerkURL derives the request URL as the client saw it (spec §1.3): the
 // first X-Forwarded-Host (else Host) and the first X-Forwarded-Proto (else
-// the request scheme). Hostile values that are not a plain host[:port] are
-// ignored, so the URL stays the request's own.
+// the request scheme). Clerk's SDK accepts whatever its URL parser makes of
+// these headers; clerkguard takes them only when they are a plain
+// host[:port] and http or https, so a hostile proxy header (a path, a
+// user@, a script scheme, CR/LF) leaves the request's own URL in place.
 func clerkURL(r Request) *url.URL {
 	raw := r.URL()
 	u := *raw
 	u.Fragment, u.RawFragment = "", ""
+	u.User = nil
+	u.Opaque = ""
+	u.ForceQuery = false
 	if u.Scheme == "" {
 		u.Scheme = "http"
 	}
+	u.Scheme = strings.ToLower(u.Scheme)
 	host := u.Host
 	if fh := r.Header("X-Forwarded-Host"); fh != "" {
 		host, _, _ = strings.Cut(fh, ",")
@@ -202,11 +214,13 @@ func clerkURL(r Request) *url.URL {
 	if fp := r.Header("X-Forwarded-Proto"); fp != "" {
 		proto, _, _ = strings.Cut(fp, ",")
 	}
+	// The URL parser Clerk relies on drops surrounding spaces and is
+	// case-insensitive in the scheme and host.
+	host = strings.ToLower(trimSpaceTab(host))
+	proto = strings.ToLower(trimSpaceTab(proto))
 	if (proto == "http" || proto == "https") && validHost(host) {
-		u.Scheme, u.Host = proto, strings.ToLower(host)
+		u.Scheme, u.Host = proto, host
 	}
-	u.User = nil
-	u.Opaque = ""
 	return &u
 }
 
@@ -259,7 +273,7 @@ func validPort(p string) bool {
 		return false
 	}
 	n, err := strconv.Atoi(p)
-	return err == nil && n > 0 && n < 65536
+	return err == nil && n >= 0 && n < 65536
 }
 
 // stripScheme removes every "http://" and "https://" (any case), as Clerk
@@ -285,7 +299,8 @@ type authContext struct {
 	req           Request
 	method        string
 	clerkURL      *url.URL
-	q             url.Values // parsed lazily
+	q             searchParams // the Clerk URL's query, parsed lazily
+	qDone         bool
 	tokenInHeader string
 	origin        string
 	referrer      string
@@ -300,7 +315,9 @@ type authContext struct {
 	devBrowserToken      string
 	handshakeToken       string
 	handshakeNonce       string
-	redirectCount        int
+	// redirectCount is Number(__clerk_redirect_count) || 0: a JavaScript
+	// number, so "1.5" or "0x2" count as Clerk counts them.
+	redirectCount float64
 
 	frontendAPI         string // proxy URL, satellite host or the key's host
 	originalFrontendAPI string
@@ -309,11 +326,23 @@ type authContext struct {
 	orgTargetDone bool
 }
 
-func (ac *authContext) query() url.Values {
-	if ac.q == nil {
-		ac.q = ac.clerkURL.Query()
+// query is the Clerk URL's query as URLSearchParams parses it (pairs in
+// order, "+" as space, malformed escapes kept).
+func (ac *authContext) query() searchParams {
+	if !ac.qDone {
+		ac.q, ac.qDone = parseSearchParams(ac.clerkURL.RawQuery), true
 	}
 	return ac.q
+}
+
+// queryHas is URLSearchParams.has.
+func (ac *authContext) queryHas(name string) bool {
+	for _, p := range ac.query() {
+		if p.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // sessionToken is the token used for refresh and the handshake URL.
@@ -346,7 +375,7 @@ func (c *Client) newAuthContext(req Request, acc TokenAcceptance) *authContext {
 	ac.frontendAPI, ac.originalFrontendAPI = c.frontendAPIFor(ac.clerkURL)
 	ac.cookies = parseCookies(req.Header("Cookie"), &c.cookieNames)
 	rc := &ac.cookies
-	ac.usesSuffixedCookies = c.usesSuffixedCookies(ac, rc)
+	ac.usesSuffixedCookies = c.usesSuffixedCookies(rc)
 	uat := rc.uat
 	if ac.usesSuffixedCookies {
 		ac.sessionTokenInCookie = rc.sessionSfx
@@ -356,17 +385,15 @@ func (c *Client) newAuthContext(req Request, acc TokenAcceptance) *authContext {
 		ac.sessionTokenInCookie = rc.session
 		ac.devBrowserToken = rc.devBrowser
 	}
-	ac.clientUat = parseClientUat(uat)
+	ac.clientUat = jsParseInt(uat)
 	ac.refreshTokenInCookie = rc.refreshSfx
 	q := ac.query()
-	if v := q.Get(queryDevBrowser); v != "" {
+	if v := q.get(queryDevBrowser); v != "" {
 		ac.devBrowserToken = v
 	}
-	ac.handshakeToken = firstNonEmpty(q.Get(queryHandshake), rc.handshake)
-	ac.handshakeNonce = firstNonEmpty(q.Get(queryHandshakeNonce), rc.nonce)
-	if rc.hasRedirectCount {
-		ac.redirectCount = int(parseJSNumber(rc.redirectCount))
-	}
+	ac.handshakeToken = firstNonEmpty(q.get(queryHandshake), rc.handshake)
+	ac.handshakeNonce = firstNonEmpty(q.get(queryHandshakeNonce), rc.nonce)
+	ac.redirectCount = jsNumberOr0(rc.redirectCount)
 	return ac
 }
 
@@ -375,19 +402,6 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
-}
-
-// parseJSNumber is Number(v) || 0 for the small integers of a counter.
-func parseJSNumber(v string) int64 {
-	v = strings.TrimSpace(v)
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		if f, err := strconv.ParseFloat(v, 64); err == nil && f == float64(int64(f)) {
-			return int64(f)
-		}
-		return 0
-	}
-	return n
 }
 
 // frontendAPIFor returns the Frontend API (proxy URL if set, the
@@ -401,7 +415,7 @@ func (c *Client) frontendAPIFor(u *url.URL) (fapi, original string) {
 	fapi = original
 	if p := c.opts.ProxyURL; p != "" {
 		if strings.HasPrefix(p, "/") {
-			fapi = u.Scheme + "://" + u.Host + p
+			fapi = urlOrigin(u) + p
 		} else {
 			fapi = p
 		}
@@ -409,49 +423,299 @@ func (c *Client) frontendAPIFor(u *url.URL) (fapi, original string) {
 	return fapi, original
 }
 
-// usesSuffixedCookies is spec §1.4's eight rules, first hit wins.
-func (c *Client) usesSuffixedCookies(ac *authContext, rc *requestCookies) bool {
+// usesSuffixedCookies is spec §1.4's eight rules, first hit wins. The iat
+// and exp comparisons follow JavaScript's, on whatever the unverified
+// tokens hold.
+func (c *Client) usesSuffixedCookies(rc *requestCookies) bool {
 	sess, sSess := rc.session, rc.sessionSfx
+	sUat, uat := rc.uatSfx, rc.uat
+	var sessD *decodedJWT
 	if sess != "" {
 		d, err := decodeJWT(sess)
-		if err != nil || d.claims == nil || !d.claims.iss.present {
-			return false // 1
+		if err != nil || d.claims == nil || !jsTruthy([]byte(payloadMember(d, "iss"))) {
+			return false // 1: no issuer, the un-suffixed cookie is ours
 		}
-		if !d.claims.iss.isString || stripScheme(d.claims.iss.v) != ac.originalFrontendAPI {
-			return true // 2
+		if !d.claims.iss.isString || stripScheme(d.claims.iss.v) != c.originalFrontendAPI() {
+			return true // 2: another instance owns __session
 		}
+		sessD = d
 	}
-	if !rc.hasUatSfx && sSess == "" {
+	if sUat == "" && sSess == "" {
 		return false // 3
 	}
-	sUatZero := rc.hasUatSfx && rc.uatSfx == "0"
-	uatZero := rc.hasUat && rc.uat == "0"
-	if !sUatZero && !uatZero && tokenIat(sess) > tokenIat(sSess) {
+	var sSessD *decodedJWT
+	if sSess != "" {
+		if d, err := decodeJWT(sSess); err == nil && d.claims != nil {
+			sSessD = d
+		}
+	}
+	if sUat != "0" && uat != "0" && jsGreater(jsOrZero(payloadMember(sessD, "iat")), jsOrZero(payloadMember(sSessD, "iat"))) {
 		return false // 4
 	}
-	if sUatZero && !uatZero {
+	if sUat == "0" && uat != "0" {
 		return false // 5
 	}
-	if c.pk.InstanceType != Production && !sUatZero && uatZero {
-		if d, err := decodeJWT(sSess); err == nil && d.claims != nil && d.claims.exp.isNum &&
-			d.claims.exp.v <= float64(c.now().Unix()) {
+	if c.pk.InstanceType != Production && sUat != "0" && uat == "0" && sSessD != nil {
+		now := float64(c.now().Unix())
+		if exp, ok := jsToNumber(payloadMember(sSessD, "exp")); ok && exp <= now {
 			return false // 6
 		}
 	}
-	if !rc.hasUatSfx && sSess != "" {
+	if sUat == "" && sSess != "" {
 		return false // 7
 	}
 	return true // 8
 }
 
-// tokenIat is the iat of an unverified token, 0 when missing.
-func tokenIat(tok string) float64 {
-	if tok == "" {
+// originalFrontendAPI is the Frontend API without the proxy URL: the one
+// that owns the instance's tokens.
+func (c *Client) originalFrontendAPI() string {
+	if c.pk.InstanceType == Production && c.opts.IsSatellite && c.opts.Domain != "" {
+		return "clerk." + c.opts.Domain
+	}
+	return c.pk.FrontendAPI
+}
+
+// payloadMember is the raw JSON of a payload member (the last of repeated
+// names, as JSON.parse keeps), "" when absent or when d is nil.
+func payloadMember(d *decodedJWT, name string) string {
+	if d == nil {
+		return ""
+	}
+	v := ""
+	scanObject(string(d.payload), func(key, val string) {
+		if key == name {
+			v = val
+		}
+	})
+	return v
+}
+
+// The helpers below give JavaScript's answers for the few places where
+// Clerk's flow compares unverified claim values or cookie text loosely
+// (spec §1.4, §1.7 step 12): a token with "iat":"5" or a counter cookie of
+// "0x2" must take the same branch as in Clerk.
+
+// jsOrZero is `value || 0` for a raw JSON value.
+func jsOrZero(raw string) string {
+	if !jsTruthy([]byte(raw)) {
+		return "0"
+	}
+	return raw
+}
+
+func jsonNumber(raw string) (float64, bool) {
+	f, err := strconv.ParseFloat(raw, 64)
+	if err != nil {
+		var ne *strconv.NumError
+		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
+			return f, true
+		}
+		return 0, false
+	}
+	return f, true
+}
+
+// jsToNumber is ToNumber of a raw JSON value: numbers as they are, strings
+// with Number() rules, true 1, false and null 0; objects, arrays and
+// undefined are NaN (ok false).
+func jsToNumber(raw string) (float64, bool) {
+	switch {
+	case raw == "":
+		return 0, false
+	case raw == "null" || raw == "false":
+		return 0, true
+	case raw == "true":
+		return 1, true
+	case raw[0] == '"':
+		var s string
+		if json.Unmarshal([]byte(raw), &s) != nil {
+			return 0, false
+		}
+		return jsNumberOK(s)
+	case raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9':
+		return jsonNumber(raw)
+	}
+	return 0, false
+}
+
+// jsGreater is JavaScript's a > b for two raw JSON values: two strings
+// compare as text, anything else as numbers (NaN is never greater).
+func jsGreater(a, b string) bool {
+	if len(a) > 0 && a[0] == '"' && len(b) > 0 && b[0] == '"' {
+		var sa, sb string
+		if json.Unmarshal([]byte(a), &sa) == nil && json.Unmarshal([]byte(b), &sb) == nil {
+			return compareUTF16(sa, sb) > 0
+		}
+	}
+	x, okx := jsToNumber(a)
+	y, oky := jsToNumber(b)
+	return okx && oky && x > y
+}
+
+func compareUTF16(a, b string) int {
+	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
+	for i := 0; i < len(ua) && i < len(ub); i++ {
+		if ua[i] != ub[i] {
+			if ua[i] < ub[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return len(ua) - len(ub)
+}
+
+// jsNumberOr0 is Number(v) || 0.
+func jsNumberOr0(v string) float64 {
+	f, ok := jsNumberOK(v)
+	if !ok || f == 0 {
+		return 0 // NaN and -0 are falsy too
+	}
+	return f
+}
+
+// jsWhitespace is what String.prototype.trim and Number() strip.
+const jsWhitespace = " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+// jsNumberOK is Number(v); ok is false for NaN.
+func jsNumberOK(v string) (float64, bool) {
+	v = strings.Trim(v, jsWhitespace)
+	if v == "" {
+		return 0, true
+	}
+	if len(v) > 2 && v[0] == '0' {
+		base := 0
+		switch v[1] {
+		case 'x', 'X':
+			base = 16
+		case 'o', 'O':
+			base = 8
+		case 'b', 'B':
+			base = 2
+		}
+		if base != 0 {
+			var f float64
+			for _, c := range v[2:] {
+				d, ok := digitValue(c)
+				if !ok || d >= base {
+					return 0, false
+				}
+				f = f*float64(base) + float64(d)
+			}
+			return f, true
+		}
+	}
+	switch v {
+	case "Infinity", "+Infinity":
+		return math.Inf(1), true
+	case "-Infinity":
+		return math.Inf(-1), true
+	}
+	// A decimal literal: digits, at most one dot, an optional exponent.
+	i := 0
+	if v[0] == '+' || v[0] == '-' {
+		i++
+	}
+	digits, dot := 0, false
+	for ; i < len(v); i++ {
+		c := v[i]
+		if c >= '0' && c <= '9' {
+			digits++
+			continue
+		}
+		if c == '.' && !dot {
+			dot = true
+			continue
+		}
+		break
+	}
+	if digits == 0 {
+		return 0, false
+	}
+	if i < len(v) && (v[i] == 'e' || v[i] == 'E') {
+		j := i + 1
+		if j < len(v) && (v[j] == '+' || v[j] == '-') {
+			j++
+		}
+		k := j
+		for k < len(v) && v[k] >= '0' && v[k] <= '9' {
+			k++
+		}
+		if k == j {
+			return 0, false
+		}
+		i = k
+	}
+	if i != len(v) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		var ne *strconv.NumError
+		if !errors.As(err, &ne) || ne.Err != strconv.ErrRange {
+			return 0, false
+		}
+	}
+	return f, true
+}
+
+func digitValue(c rune) (int, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0'), true
+	case c >= 'a' && c <= 'z':
+		return int(c-'a') + 10, true
+	case c >= 'A' && c <= 'Z':
+		return int(c-'A') + 10, true
+	}
+	return 0, false
+}
+
+// jsParseInt is Number.parseInt(v) || 0 (radix 10, or 16 after "0x"),
+// saturated to the int64 range: leading whitespace and a sign, then the
+// longest run of digits.
+func jsParseInt(v string) int64 {
+	v = strings.TrimLeft(v, jsWhitespace)
+	neg := false
+	if v != "" && (v[0] == '+' || v[0] == '-') {
+		neg = v[0] == '-'
+		v = v[1:]
+	}
+	base := 10
+	if len(v) >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X') {
+		base, v = 16, v[2:]
+	}
+	var n int64
+	digits := 0
+	for _, c := range v {
+		d, ok := digitValue(c)
+		if !ok || d >= base {
+			break
+		}
+		digits++
+		if n > (math.MaxInt64-int64(d))/int64(base) {
+			n = math.MaxInt64 // parseInt keeps growing; nothing compares past this
+			continue
+		}
+		n = n*int64(base) + int64(d)
+	}
+	if digits == 0 {
 		return 0
 	}
-	d, err := decodeJWT(tok)
-	if err != nil || d.claims == nil || !d.claims.iat.isNum {
-		return 0
+	if neg {
+		return -n
 	}
-	return d.claims.iat.v
+	return n
+}
+
+// counterString is String(f) for the counter the loop guard writes.
+func counterString(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	return jsNumber(f)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 )
 
@@ -109,7 +108,11 @@ func (c *Client) Authenticate(ctx context.Context, req Request, opts ...Authenti
 }
 
 func (c *Client) authenticate(ctx context.Context, ac *authContext, acc TokenAcceptance) *RequestState {
-
+	if err := c.checkSatelliteOrigin(ac, acc); err != nil {
+		s := c.signedOut(SessionToken, ReasonUnexpectedError, "", nil)
+		s.Err = err
+		return s
+	}
 	if acc.list {
 		t := SessionToken
 		if ac.tokenInHeader != "" {
@@ -133,6 +136,28 @@ func (c *Client) authenticate(ctx context.Context, ac *authContext, acc TokenAcc
 		return c.signedOut(acc.effectiveSingle(), ReasonNoTokenInHeader, "", nil)
 	}
 	return c.authenticateCookie(ctx, ac)
+}
+
+// checkSatelliteOrigin is the per-request part of Clerk's satellite
+// assertions (spec §1.2 item 3): a request whose Origin is the sign-in
+// URL's origin means the satellite's sign-in URL points at itself. Clerk
+// throws; the request gets unexpected-error with the explanation in Err.
+func (c *Client) checkSatelliteOrigin(ac *authContext, acc TokenAcceptance) error {
+	if !c.opts.IsSatellite || c.opts.SignInURL == "" || (acc.singleMachine() && acc.effectiveSingle() == M2MToken) {
+		return nil
+	}
+	origin := ac.req.Header("Origin")
+	if origin == "" {
+		return nil
+	}
+	u, err := url.Parse(c.opts.SignInURL)
+	if err != nil || !u.IsAbs() {
+		return &ConfigError{Field: "SignInURL", Message: "The signInUrl needs to have a absolute url format."}
+	}
+	if urlOrigin(u) == origin {
+		return &ConfigError{Field: "SignInURL", Message: "The signInUrl needs to be on a different origin than your satellite application."}
+	}
+	return nil
 }
 
 // authenticateSessionHeader is spec §1.6.1.
@@ -228,7 +253,7 @@ func (c *Client) authenticateCookie(ctx context.Context, ac *authContext) *Reque
 	hasActiveClient := ac.clientUat != 0
 	hasSessionToken := ac.sessionTokenInCookie != ""
 	hasDevBrowser := ac.devBrowserToken != ""
-	synced := ac.query().Get(queryClerkSynced)
+	synced := ac.query().get(queryClerkSynced)
 	needsSync, syncCompleted := synced == "false", synced == "true"
 	hasCookies := hasSessionToken || hasActiveClient
 	skipSatellite := !c.opts.SatelliteAutoSync && !hasCookies && !needsSync
@@ -261,31 +286,42 @@ func (c *Client) authenticateCookie(ctx context.Context, ac *authContext) *Reque
 			if !dev {
 				return c.maybeHandshake(ac, ReasonSatelliteNeedsSyncing, "", nil)
 			}
+			// Development: the primary's sign-in page syncs the
+			// satellite and sends the browser back.
 			signIn, err := url.Parse(c.opts.SignInURL)
-			if err == nil {
-				q := signIn.Query()
-				q.Set(queryClerkRedirectURL, ac.clerkURL.String())
-				signIn.RawQuery = q.Encode()
-				return c.maybeHandshake(ac, ReasonSatelliteNeedsSyncing, "", http.Header{"Location": {signIn.String()}})
+			if err != nil || !signIn.IsAbs() {
+				s := c.signedOut(SessionToken, ReasonUnexpectedError, "", nil)
+				s.Err = &ConfigError{Field: "SignInURL", Message: "a development satellite needs an absolute sign-in URL"}
+				return s
 			}
+			q := parseSearchParams(signIn.RawQuery)
+			q = append(q, queryPair{queryClerkRedirectURL, serializeURL(ac.clerkURL)})
+			return c.maybeHandshake(ac, ReasonSatelliteNeedsSyncing, "", http.Header{"Location": {withQuery(signIn, q)}})
 		}
 	}
 	// Step 4: development primary answering a satellite.
 	if dev && !c.opts.IsSatellite {
-		if redirect := ac.query().Get(queryClerkRedirectURL); redirect != "" {
-			if target, err := url.Parse(redirect); err == nil && safeSyncTarget(target) {
-				q := target.Query()
-				if hasDevBrowser {
-					q.Set(queryDevBrowser, ac.devBrowserToken)
+		if ac.queryHas(queryClerkRedirectURL) {
+			if redirect := ac.query().get(queryClerkRedirectURL); redirect != "" {
+				target, err := url.Parse(redirect)
+				if err != nil || !safeSyncTarget(target) {
+					// Clerk throws on a value that is not an absolute URL;
+					// clerkguard also refuses schemes other than http(s).
+					s := c.signedOut(SessionToken, ReasonUnexpectedError, "", nil)
+					s.Err = errors.New("clerk: __clerk_redirect_url is not an absolute http(s) URL")
+					return s
 				}
-				q.Set(queryClerkSynced, "true")
-				target.RawQuery = q.Encode()
-				return c.maybeHandshake(ac, ReasonPrimaryRespondsToSyncing, "", http.Header{"Location": {target.String()}})
+				q := parseSearchParams(target.RawQuery)
+				if ac.devBrowserToken != "" {
+					q = append(q, queryPair{queryDevBrowser, ac.devBrowserToken})
+				}
+				q.set(queryClerkSynced, "true")
+				return c.maybeHandshake(ac, ReasonPrimaryRespondsToSyncing, "", http.Header{"Location": {withQuery(target, q)}})
 			}
 		}
 	}
 	// Steps 5-6: development browser.
-	if dev && ac.query().Has(queryDevBrowser) {
+	if dev && ac.queryHas(queryDevBrowser) {
 		return c.maybeHandshake(ac, ReasonDevBrowserSync, "", nil)
 	}
 	if dev && !hasDevBrowser {
@@ -308,7 +344,13 @@ func (c *Client) authenticateCookie(ctx context.Context, ac *authContext) *Reque
 	if _, machine := machineJWTType(ac.sessionTokenInCookie); machine || d.header.isNonSessionCategory() {
 		return c.signedOut(SessionToken, ReasonTokenTypeMismatch, "", nil)
 	}
-	if d.claims != nil && d.claims.iat.isNum && d.claims.iat.seconds() < ac.clientUat {
+	if d.claims == nil {
+		// A payload of JSON null: Clerk fails reading payload.iat.
+		s := c.signedOut(SessionToken, ReasonUnexpectedError, "", nil)
+		s.Err = errUnexpected
+		return s
+	}
+	if iat, ok := jsToNumber(payloadMember(d, "iat")); ok && iat < float64(ac.clientUat) {
 		return c.maybeHandshake(ac, ReasonSessionTokenIATBeforeClientUAT, "", nil)
 	}
 	// Step 13: verify.
@@ -322,14 +364,17 @@ func (c *Client) authenticateCookie(ctx context.Context, ac *authContext) *Reque
 			c.log.Warn("Clerk: Session token from cookie is missing the azp claim. In a future version of Clerk, this token will be considered invalid. Please contact Clerk support if you see this warning.")
 		})
 	}
-	signedIn := c.sessionSignedIn(ac, claims, ac.sessionTokenInCookie, nil)
-	// Step 15: primary cross-origin sync.
+	// Step 15: primary cross-origin sync. Clerk decides it before it builds
+	// the auth object, so it wins even over a malformed claim.
 	if !c.opts.IsSatellite && ac.method == http.MethodGet && ac.secFetchDest == "document" &&
-		ac.redirectCount == 0 && c.isCrossOriginReferrer(ac) {
+		c.isCrossOriginReferrer(ac) && !c.isKnownClerkReferrer(ac) && ac.redirectCount == 0 {
 		return c.maybeHandshake(ac, ReasonPrimaryDomainCrossOriginSync, "Cross-origin request from satellite domain requires handshake", nil)
 	}
-	// Step 16: organization sync.
-	if signedIn.Status == StatusSignedIn && signedIn.Auth.UserID != "" {
+	signedIn := c.sessionSignedIn(ac, claims, ac.sessionTokenInCookie, nil)
+	// Step 16: organization sync, on the auth object Clerk's toAuth() gives
+	// (a pending session is signed out there, whatever
+	// TreatPendingAsSignedOut says).
+	if signedIn.Status == StatusSignedIn && signedIn.Auth.UserID != "" && signedIn.Auth.SessionStatus != "pending" {
 		if s := c.organizationActivation(ac, signedIn.Auth); s != nil {
 			return s
 		}
@@ -341,6 +386,15 @@ func (c *Client) authenticateCookie(ctx context.Context, ac *authContext) *Reque
 // address, so the primary's sync redirect cannot become a script URL.
 func safeSyncTarget(u *url.URL) bool {
 	return (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}
+
+// withQuery serializes u (WHATWG style) with the query q, as a URL whose
+// searchParams were changed: an empty list drops the "?".
+func withQuery(u *url.URL, q searchParams) string {
+	c := *u
+	c.RawQuery = q.String()
+	c.ForceQuery = false
+	return serializeURL(&c)
 }
 
 func handshakeTokenError(te *TokenError) error {
@@ -394,26 +448,61 @@ func (c *Client) handleSessionTokenError(ctx context.Context, ac *authContext, e
 	return s
 }
 
-// isCrossOriginReferrer is spec §1.7 step 15.
+// isCrossOriginReferrer is spec §1.7 step 15: the Referer's origin differs
+// from the Clerk URL's (URL.origin: a referrer with a scheme other than
+// http(s) has the opaque origin "null", which differs from every origin).
 func (c *Client) isCrossOriginReferrer(ac *authContext) bool {
 	if ac.referrer == "" {
 		return false
 	}
 	ref, err := url.Parse(ac.referrer)
-	if err != nil || ref.Host == "" {
+	if err != nil || !ref.IsAbs() {
 		return false
 	}
-	if strings.EqualFold(ref.Scheme+"://"+ref.Host, ac.clerkURL.Scheme+"://"+ac.clerkURL.Host) {
-		return false
-	}
-	return !c.isKnownClerkReferrer(ref)
+	return urlOrigin(ref) != urlOrigin(ac.clerkURL)
 }
 
-func (c *Client) isKnownClerkReferrer(ref *url.URL) bool {
-	fapi := strings.ToLower(stripScheme(ac2host(c.pk.FrontendAPI)))
+// urlOrigin is URL.origin: scheme://host[:port] (lowercased, without the
+// scheme's default port) for http(s), ws(s) and ftp; "null" for other
+// schemes.
+func urlOrigin(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	switch scheme {
+	case "http", "https", "ws", "wss", "ftp":
+	default:
+		return "null"
+	}
+	host := strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if p := u.Port(); p != "" && p != defaultPort(scheme) {
+		host += ":" + p
+	}
+	return scheme + "://" + host
+}
+
+// isKnownClerkReferrer reports a Referer from Clerk itself: the Frontend
+// API (or proxy) host, a development Account Portal (non-production only),
+// or the Account Portal derived from the Frontend API.
+func (c *Client) isKnownClerkReferrer(ac *authContext) bool {
+	ref, err := url.Parse(ac.referrer)
+	if err != nil || !ref.IsAbs() {
+		return false
+	}
 	host := strings.ToLower(ref.Hostname())
-	if host == fapi {
-		return true
+	if fapi := ac.frontendAPI; fapi != "" {
+		fapiHost := fapi
+		if strings.HasPrefix(fapi, "http") {
+			u, err := url.Parse(fapi)
+			if err != nil {
+				return false
+			}
+			fapiHost = strings.ToLower(u.Hostname())
+		}
+		if host == fapiHost {
+			return true
+		}
 	}
 	if c.pk.InstanceType != Production {
 		if strings.HasPrefix(host, "accounts.") {
@@ -429,28 +518,12 @@ func (c *Client) isKnownClerkReferrer(ref *url.URL) bool {
 			}
 		}
 	}
-	return strings.EqualFold(ref.Scheme+"://"+ref.Host, accountsBaseURL(fapi))
-}
-
-// ac2host drops any path from a Frontend API value.
-func ac2host(fapi string) string {
-	h, _, _ := strings.Cut(stripScheme(fapi), "/")
-	return h
-}
-
-// parseClientUat is parseInt(value) || 0.
-func parseClientUat(v string) int64 {
-	v = strings.TrimLeft(v, " \t\n\r")
-	end := 0
-	if end < len(v) && (v[end] == '-' || v[end] == '+') {
-		end++
+	if ac.frontendAPI == "" {
+		return false
 	}
-	for end < len(v) && v[end] >= '0' && v[end] <= '9' {
-		end++
+	accounts, err := url.Parse(accountsBaseURL(ac.frontendAPI))
+	if err != nil || accounts.Host == "" {
+		return false
 	}
-	n, err := strconv.ParseInt(v[:end], 10, 64)
-	if err != nil {
-		return 0
-	}
-	return n
+	return urlOrigin(ref) == urlOrigin(accounts)
 }

@@ -46,63 +46,53 @@ func (c *Client) maybeHandshake(ac *authContext, reason Reason, message string, 
 	}
 	if ac.redirectCount == maxRedirectLoop {
 		if reason == ReasonSatelliteNeedsSyncing {
-			c.log.Warn("Clerk: Satellite-domain authentication resulted in an infinite redirect loop. This usually means that your Clerk instance keys are not set up correctly for satellite domains.")
+			c.log.Warn("Clerk: Satellite-domain authentication resulted in an infinite redirect loop. Check that this request is using a configured primary or satellite domain for the production instance. For preview deployments, use a development/staging Clerk instance or a supported configured preview-domain setup.")
 		} else {
 			c.log.Warn("Clerk: Refreshing the session token resulted in an infinite redirect loop. This usually means that your Clerk instance keys do not match - make sure to copy the correct publishable and secret keys from the Clerk dashboard.")
 		}
 		return c.signedOut(SessionToken, reason, message, nil)
 	}
-	h.Add("Set-Cookie", cookieRedirectCount+"="+strconv.Itoa(ac.redirectCount+1)+"; SameSite=Lax; HttpOnly; Max-Age=2")
+	h.Add("Set-Cookie", cookieRedirectCount+"="+counterString(ac.redirectCount+1)+"; SameSite=Lax; HttpOnly; Max-Age=2")
 	return c.handshakeState(reason, message, h)
 }
 
 // handshakeURL is buildRedirectToHandshake (spec §1.8.2), parameters in
-// Clerk's order.
+// Clerk's order and encoded as URLSearchParams encodes them.
 func (c *Client) handshakeURL(ac *authContext, reason Reason) string {
 	base := ac.frontendAPI
 	if !strings.HasPrefix(base, "http") {
 		base = "https://" + base
 	}
 	base = strings.TrimRight(base, "/") + "/v1/client/handshake"
-
-	redirect := *ac.clerkURL
-	rq := redirect.Query()
-	if rq.Has(queryDevBrowser) || rq.Has(queryLegacyDevSession) {
-		rq.Del(queryDevBrowser)
-		rq.Del(queryLegacyDevSession)
-		redirect.RawQuery = rq.Encode()
+	if u, err := url.Parse(base); err == nil && u.Host != "" {
+		base = serializeURL(u)
 	}
-	var q orderedQuery
-	q.add(queryRedirectURL, redirect.String())
-	q.add(queryAPIVersion, SupportedAPIVersion)
-	q.add(querySuffixedCookies, strconv.FormatBool(ac.usesSuffixedCookies))
-	q.add(queryHandshakeReason, string(reason))
-	q.add(queryFormat, "nonce")
+
+	// redirect_url: the Clerk URL without the dev-browser parameters; the
+	// query is re-serialized as URLSearchParams.delete does.
+	rq := ac.query()
+	rq = append(searchParams(nil), rq...)
+	rq.del(queryDevBrowser)
+	rq.del(queryLegacyDevSession)
+
+	q := searchParams{
+		{queryRedirectURL, withQuery(ac.clerkURL, rq)},
+		{queryAPIVersion, SupportedAPIVersion},
+		{querySuffixedCookies, strconv.FormatBool(ac.usesSuffixedCookies)},
+		{queryHandshakeReason, string(reason)},
+		{queryFormat, "nonce"},
+	}
 	if st := ac.sessionToken(); st != "" {
-		q.add(querySession, st)
+		q = append(q, queryPair{querySession, st})
 	}
 	if c.pk.InstanceType == Development && ac.devBrowserToken != "" {
-		q.add(queryDevBrowser, ac.devBrowserToken)
+		q = append(q, queryPair{queryDevBrowser, ac.devBrowserToken})
 	}
 	if id, ok := c.orgSyncParam(ac); ok {
-		q.add(queryOrganizationID, id)
+		q = append(q, queryPair{queryOrganizationID, id})
 	}
 	return base + "?" + q.String()
 }
-
-// orderedQuery keeps parameters in insertion order (url.Values sorts).
-type orderedQuery struct{ b strings.Builder }
-
-func (q *orderedQuery) add(k, v string) {
-	if q.b.Len() > 0 {
-		q.b.WriteByte('&')
-	}
-	q.b.WriteString(url.QueryEscape(k))
-	q.b.WriteByte('=')
-	q.b.WriteString(url.QueryEscape(v))
-}
-
-func (q *orderedQuery) String() string { return q.b.String() }
 
 // resolveHandshake is spec §1.8.4. A *TokenError return means the handshake
 // token itself failed verification; other errors are plain.
@@ -133,24 +123,24 @@ func (c *Client) resolveHandshake(ctx context.Context, ac *authContext) (*Reques
 	sessionToken := ""
 	for _, d := range directives {
 		if !headerSafe(d) {
-			continue // never forward a directive that could split headers
+			// Clerk's Headers.append throws on such a value and the
+			// handshake is not resolved; never forward it.
+			return nil, errors.New("clerk: a handshake cookie directive is not a valid header value")
 		}
+	}
+	for _, d := range directives {
 		h.Add("Set-Cookie", d)
-		pair, _, _ := strings.Cut(d, ";")
-		name, rest, _ := strings.Cut(pair, "=")
-		if strings.HasPrefix(name, cookieSession) {
-			value, _, _ := strings.Cut(rest, "=")
+		if name, value := directiveCookie(d); strings.HasPrefix(name, cookieSession) {
 			sessionToken = value
 		}
 	}
 	if c.pk.InstanceType == Development {
-		u := *ac.clerkURL
-		q := u.Query()
+		// Development redirects once more to clean the URL.
+		q := append(searchParams(nil), ac.query()...)
 		for _, p := range []string{queryHandshake, queryHandshakeHelp, queryDevBrowser, queryHandshakeNonce} {
-			q.Del(p)
+			q.del(p)
 		}
-		u.RawQuery = q.Encode()
-		h.Set("Location", u.String())
+		h.Set("Location", withQuery(ac.clerkURL, q))
 		h.Set("Cache-Control", "no-store")
 	}
 	if sessionToken == "" {
@@ -172,24 +162,32 @@ func (c *Client) resolveHandshake(ctx context.Context, ac *authContext) (*Reques
 	}
 	msg := err.Error()
 	if errors.As(err, &te) {
-		msg = te.FullMessage()
+		msg = te.Message
 	}
 	return nil, errors.New(msg)
 }
 
-// verifyHandshakeToken verifies a handshake JWT (spec §1.8.4): its key,
-// typ, alg, category and signature; no claim checks. It returns the cookie
-// directives it carries.
+// directiveCookie is the name and value of a Set-Cookie directive as Clerk
+// reads them: the part before the first ";", split on "=" (the value is the
+// second piece, so a value holding "=" is cut there, as in Clerk).
+func directiveCookie(d string) (name, value string) {
+	pair, _, _ := strings.Cut(d, ";")
+	name, rest, _ := strings.Cut(pair, "=")
+	value, _, _ = strings.Cut(rest, "=")
+	return name, value
+}
+
+// verifyHandshakeToken verifies a handshake JWT (spec §1.8.4) in Clerk's
+// order: decode, key, typ, alg, category, signature; no claim checks. It
+// returns the cookie directives it carries (none when its handshake claim
+// is not an array).
 func (c *Client) verifyHandshakeToken(ctx context.Context, token string) ([]string, error) {
 	d, err := decodeJWT(token)
 	if err != nil {
 		return nil, copyErr(err)
 	}
 	if c.keys == nil || (c.opts.JWTKey == "" && c.opts.SecretKey == "") {
-		return nil, tokenErr(ReasonJWKFailedToResolve, ActionSetClerkJWTKey, "Failed to resolve JWK during verification.")
-	}
-	if d.header.isNonSessionCategory() {
-		return nil, tokenErr(ReasonTokenInvalid, ActionEnsureClerkJWT, "Invalid handshake token category.")
+		return nil, tokenErr(ReasonJWKFailedToResolve, ActionSetClerkJWTKey, "Failed to resolve JWK during handshake verification.")
 	}
 	k, _, err := c.resolveKey(ctx, &d.header)
 	if err != nil {
@@ -198,17 +196,27 @@ func (c *Client) verifyHandshakeToken(ctx context.Context, token string) ([]stri
 	if err := checkHeader(&d.header); err != nil {
 		return nil, err
 	}
+	if d.header.isNonSessionCategory() {
+		return nil, tokenErr(ReasonTokenInvalid, ActionEnsureClerkJWT, "Invalid handshake token category.")
+	}
 	if k.err != nil {
-		return nil, tokenErr(ReasonTokenVerificationFailed, ActionEnsureClerkJWT, "Error verifying JWT signature. "+k.err.Error())
+		return nil, tokenErr(ReasonTokenVerificationFailed, "", "Error verifying handshake token. "+k.err.Error())
 	}
 	if err := signingMethods[d.header.Alg.v].Verify(d.signed, d.signature, k.key); err != nil {
-		return nil, tokenErr(ReasonTokenInvalidSignature, "", "JWT signature is invalid.")
+		return nil, tokenErr(ReasonTokenInvalidSignature, "", "Handshake signature is invalid.")
 	}
-	var payload struct {
-		Handshake []string `json:"handshake"`
+	if d.claims == nil {
+		// A payload of JSON null: Clerk fails reading payload.handshake.
+		return nil, errors.New("clerk: the handshake token's payload is null")
 	}
-	if json.Unmarshal(d.payload, &payload) != nil {
-		return nil, errors.New("clerk: handshake token payload is not an object with a handshake array")
+	raw := payloadMember(d, "handshake")
+	if raw == "" || raw[0] != '[' {
+		return nil, nil
 	}
-	return payload.Handshake, nil
+	var directives []string
+	if json.Unmarshal([]byte(raw), &directives) != nil {
+		// Clerk fails on a directive that is not a string.
+		return nil, errors.New("clerk: the handshake token's handshake claim holds a value that is not a string")
+	}
+	return directives, nil
 }

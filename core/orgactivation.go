@@ -1,5 +1,10 @@
 package clerk
 
+import (
+	"net/url"
+	"strings"
+)
+
 // orgTarget is the organization sync target of the request's raw path,
 // computed once per request (spec §8).
 func (c *Client) orgTarget(ac *authContext) OrganizationSyncTarget {
@@ -7,7 +12,7 @@ func (c *Client) orgTarget(ac *authContext) OrganizationSyncTarget {
 		return OrganizationSyncTarget{}
 	}
 	if !ac.orgTargetDone {
-		t, err := c.orgSync.Target(ac.clerkURL.EscapedPath())
+		t, err := c.orgSync.Target(urlPathname(ac.clerkURL))
 		if err != nil {
 			c.log.Error("clerk: organization sync pattern failed", "error", err)
 		}
@@ -63,4 +68,16 @@ func (c *Client) orgSyncParam(ac *authContext) (string, bool) {
 		return "", true
 	}
 	return "", false
+}
+
+// urlPathname is URL.pathname: the path as sent, with the characters the
+// WHATWG URL parser percent-encodes encoded ("/" when empty).
+func urlPathname(u *url.URL) string {
+	p := u.EscapedPath()
+	if p == "" {
+		return "/"
+	}
+	var b strings.Builder
+	percentEncode(&b, p, pathEncodeSet)
+	return b.String()
 }

@@ -44,15 +44,23 @@ func (c *Client) refresh(ctx context.Context, ac *authContext) (*RequestState, s
 	if sid == "" {
 		return nil, refreshExpiredTokenMissingSID
 	}
+	// request_headers: every request header as name -> [value], the way
+	// Headers.entries() lists them (lowercase names, repeated values joined
+	// with ", "); net/http keeps Host apart, so it is added back.
 	headers := map[string][]string{}
 	for name, values := range ac.req.Headers() {
 		headers[strings.ToLower(name)] = []string{strings.Join(values, ", ")}
+	}
+	if _, ok := headers["host"]; !ok {
+		if u := ac.req.URL(); u != nil && u.Host != "" {
+			headers["host"] = []string{u.Host}
+		}
 	}
 	body := map[string]any{
 		"format":          "cookie",
 		"expired_token":   expired,
 		"refresh_token":   ac.refreshTokenInCookie,
-		"request_origin":  ac.clerkURL.Scheme + "://" + ac.clerkURL.Host,
+		"request_origin":  urlOrigin(ac.clerkURL),
 		"request_headers": headers,
 	}
 	var q url.Values
@@ -66,28 +74,32 @@ func (c *Client) refresh(ctx context.Context, ac *authContext) (*RequestState, s
 		query: q, body: body}, &resp)
 	if err != nil {
 		var ae *APIError
-		if errors.As(err, &ae) {
-			if ae.Status == 0 {
-				return nil, refreshFetchError
-			}
-			if code := ae.code(); code == "unexpected_error" {
-				return nil, refreshFetchError
-			} else if code != "" {
-				return nil, code
-			}
-			return nil, refreshUnexpectedBAPIError
+		if !errors.As(err, &ae) {
+			return nil, refreshUnexpectedSDKError
 		}
+		switch code := ae.code(); {
+		case ae.Err != nil || code == "unexpected_error":
+			// No answer, or one that could not be read: Clerk's fetch
+			// wrapper reports both as unexpected_error.
+			return nil, refreshFetchError
+		case code != "":
+			return nil, code
+		}
+		return nil, refreshUnexpectedBAPIError
+	}
+	if len(resp.Cookies) == 0 {
 		return nil, refreshUnexpectedSDKError
+	}
+	for _, ck := range resp.Cookies {
+		if !headerSafe(ck) {
+			return nil, refreshUnexpectedSDKError
+		}
 	}
 	h := http.Header{}
 	token := ""
 	for _, ck := range resp.Cookies {
-		if !headerSafe(ck) {
-			continue
-		}
 		h.Add("Set-Cookie", ck)
-		pair, _, _ := strings.Cut(ck, ";")
-		if name, value, ok := strings.Cut(pair, "="); ok && strings.HasPrefix(name, cookieSession) {
+		if name, value := directiveCookie(ck); strings.HasPrefix(name, cookieSession) {
 			token = value
 		}
 	}

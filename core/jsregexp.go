@@ -1334,6 +1334,10 @@ func emitUnit(b *strings.Builder, u rune, t emitTarget) {
 type jsRegexp struct {
 	source string // JavaScript source, for messages
 	ncap   int
+	// prefix is an ASCII text every match starts with (letters in lower
+	// case, to be compared case-insensitively): a cheap filter before the
+	// engine runs.
+	prefix string
 	re2src string // when the pattern runs on Go's regexp
 	re2    *regexp.Regexp
 	rx2    *regexp2.Regexp
@@ -1348,6 +1352,11 @@ func compileJSRegexp(src []uint16) (*jsRegexp, error) {
 	}
 	root := simplify(tree.root)
 	r := &jsRegexp{source: unitsString(src), ncap: tree.ncap}
+	if len(root.subs) > 0 && root.op == reConcat && root.subs[0].op == reBOL {
+		var b []byte
+		literalPrefix(root.subs[1:], &b)
+		r.prefix = string(b)
+	}
 	if !root.needsBacktracking() {
 		var b strings.Builder
 		emit(&b, root, targetRE2)
@@ -1369,8 +1378,69 @@ func compileJSRegexp(src []uint16) (*jsRegexp, error) {
 	return r, nil
 }
 
+// literalPrefix appends to b the ASCII text that the sequence nodes must
+// start with; it reports whether all of nodes are such text.
+func literalPrefix(nodes []*reNode, b *[]byte) bool {
+	for _, n := range nodes {
+		switch n.op {
+		case reSet:
+			c, ok := asciiLiteral(n.set)
+			if !ok {
+				return false
+			}
+			*b = append(*b, c)
+		case reConcat:
+			if !literalPrefix(n.subs, b) {
+				return false
+			}
+		case reCapture:
+			if !literalPrefix(n.subs, b) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// asciiLiteral reports whether s is one ASCII character, or an ASCII letter
+// in both cases (returned in lower case).
+func asciiLiteral(s unitSet) (byte, bool) {
+	if u, ok := s.single(); ok && u < 0x80 && !isASCIILetter(u) {
+		return byte(u), true
+	}
+	if len(s) == 2 && s[0].lo == s[0].hi && s[1].lo == s[1].hi && s[0].lo >= 'A' && s[0].lo <= 'Z' && s[1].lo == s[0].lo+32 {
+		return byte(s[1].lo), true
+	}
+	return 0, false
+}
+
+func isASCIILetter(u rune) bool { return u >= 'a' && u <= 'z' || u >= 'A' && u <= 'Z' }
+
+// hasPrefix reports whether the unit string s can match r's literal prefix.
+func (r *jsRegexp) hasPrefix(s string) bool {
+	p := r.prefix
+	if len(s) < len(p) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != p[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // match reports whether the unit string s matches.
 func (r *jsRegexp) match(s string) (bool, error) {
+	if !r.hasPrefix(s) {
+		return false, nil
+	}
 	if r.re2 != nil {
 		return r.re2.MatchString(s), nil
 	}

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strings"
 )
 
 // PatternError reports a route or organization-sync pattern that
@@ -53,14 +52,12 @@ func (e *PatternError) Error() string {
 // normalised path (see [NormalizePath]). "*" is not a glob: write
 // "/dashboard(.*)" or "/dashboard/:path*". See docs/route-matching.md.
 type RouteMatcher struct {
-	// combined is every string pattern that runs on Go's regexp, as one
-	// alternation (nil when there is none).
-	combined *regexp.Regexp
-	// linear holds those patterns one by one when the alternation was too
-	// large to compile as one.
-	linear []*regexp.Regexp
-	// backtracking holds string patterns that need lookaround or
-	// back-references (regexp2, with a time limit).
+	// linear holds the string patterns that run on Go's regexp, and
+	// backtracking those that need lookaround or back-references (regexp2,
+	// with a time limit). Each is tried only if the path starts with the
+	// pattern's literal prefix; one regexp per pattern (rather than one
+	// alternation) lets Go use its fast backtracker for small programs.
+	linear       []*jsRegexp
 	backtracking []*jsRegexp
 	regexps      []*regexp.Regexp
 	funcs        []func(Request) bool
@@ -81,7 +78,6 @@ type RouteMatcher struct {
 // Clerk's message; an argument of another type returns an error too.
 func NewRouteMatcher(patterns ...any) (*RouteMatcher, error) {
 	m := &RouteMatcher{}
-	var linear []*jsRegexp
 	addString := func(p string) error {
 		if p == "" {
 			return nil
@@ -91,7 +87,7 @@ func NewRouteMatcher(patterns ...any) (*RouteMatcher, error) {
 			return &PatternError{Pattern: p, Reason: err.Error()}
 		}
 		if re.re.re2 != nil {
-			linear = append(linear, re.re)
+			m.linear = append(m.linear, re.re)
 		} else {
 			m.backtracking = append(m.backtracking, re.re)
 		}
@@ -120,28 +116,6 @@ func NewRouteMatcher(patterns ...any) (*RouteMatcher, error) {
 			}
 		default:
 			return nil, fmt.Errorf("clerk: NewRouteMatcher: unsupported pattern type %T (want string, []string, *regexp.Regexp or func(clerk.Request) bool)", p)
-		}
-	}
-	switch len(linear) {
-	case 0:
-	case 1:
-		m.combined = linear[0].re2
-	default:
-		var b strings.Builder
-		for i, r := range linear {
-			if i > 0 {
-				b.WriteByte('|')
-			}
-			b.WriteString("(?:")
-			b.WriteString(r.re2src)
-			b.WriteByte(')')
-		}
-		if re, err := regexp.Compile(b.String()); err == nil {
-			m.combined = re
-		} else {
-			for _, r := range linear {
-				m.linear = append(m.linear, r.re2)
-			}
 		}
 	}
 	return m, nil
@@ -214,7 +188,7 @@ func (m *RouteMatcher) MatchPath(rawPath string) (bool, error) {
 }
 
 func (m *RouteMatcher) hasPathPatterns() bool {
-	return m.combined != nil || len(m.linear) > 0 || len(m.backtracking) > 0 || len(m.regexps) > 0
+	return len(m.linear) > 0 || len(m.backtracking) > 0 || len(m.regexps) > 0
 }
 
 func (m *RouteMatcher) matchPath(raw string) (bool, error) {
@@ -223,11 +197,8 @@ func (m *RouteMatcher) matchPath(raw string) (bool, error) {
 		return false, err
 	}
 	units := toUnits(p)
-	if m.combined != nil && m.combined.MatchString(units) {
-		return true, nil
-	}
 	for _, re := range m.linear {
-		if re.MatchString(units) {
+		if re.hasPrefix(units) && re.re2.MatchString(units) {
 			return true, nil
 		}
 	}

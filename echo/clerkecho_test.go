@@ -1,0 +1,331 @@
+package clerkecho_test
+
+import (
+	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	clerk "github.com/clerkguard/clerkguard/core"
+	"github.com/clerkguard/clerkguard/core/clerktest"
+	clerkecho "github.com/clerkguard/clerkguard/echo"
+)
+
+// report is a conformance route handler: it answers with the Auth from
+// clerkecho.Auth and from the request context.
+func report(route string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		return c.JSONBlob(http.StatusOK,
+			clerktest.AuthReport(route, clerkecho.Auth(c), clerk.AuthFromContext(c.Request().Context())))
+	}
+}
+
+// newApp is the conformance application: an echo.Echo with its defaults
+// (DefaultHTTPErrorHandler renders the decisions). The middleware skips
+// /nomiddleware with a Skipper.
+func newApp(t *testing.T, cfg clerktest.AppConfig) clerktest.Doer {
+	e := echo.New()
+	e.Use(clerkecho.Middleware(cfg.Authenticator, clerkecho.WithHandler(cfg.Handler),
+		clerkecho.WithSkipper(func(c echo.Context) bool { return c.Path() == "/nomiddleware" })))
+	e.GET("/nomiddleware", report("nomiddleware"), clerkecho.Protect())
+	e.GET("/public", report("public"))
+	e.GET("/protected", report("protected"), clerkecho.Protect())
+	admin := e.Group("/admin", clerkecho.Protect(clerk.Role("org:admin")))
+	admin.GET("", report("admin"))
+	admin.GET("/settings", report("admin-settings"))
+	e.GET("/perm", report("perm"), clerkecho.Protect(clerk.Permission("org:invoices:create")))
+	e.GET("/machine", report("machine"), clerkecho.Protect(clerk.AcceptsToken(clerk.M2MToken)))
+	e.GET("/reverify", report("reverify"), clerkecho.Protect(clerk.RequireReverification(clerk.Strict)))
+	e.GET("/orgs/:slug/whoami", report("whoami"), clerkecho.Protect())
+	e.GET("/dashboard", report("dashboard"))
+	e.GET("/dashboard/settings", report("dashboard-settings"))
+	return clerktest.HandlerDoer(e)
+}
+
+func TestConformance(t *testing.T) {
+	clerktest.RunAdapterConformance(t, clerktest.Harness{NewApp: newApp})
+}
+
+// testEnv is a production Clerk instance for the framework-specific tests:
+// a key, a loopback JWKS server and a client with a frozen clock.
+type testEnv struct {
+	client *clerk.Client
+	key    *clerktest.Key
+	now    time.Time
+}
+
+func newTestEnv(t testing.TB) *testEnv {
+	t.Helper()
+	now := time.Now()
+	key := clerktest.MustNewKey()
+	sk := "sk_live_" + strings.TrimPrefix(clerktest.SecretKey(), "sk_test_")
+	srv := clerktest.NewJWKSServer(t, sk, key)
+	client, err := clerk.New(clerk.Options{
+		SecretKey:      sk,
+		PublishableKey: clerktest.LivePublishableKey(clerktest.DefaultFrontendAPI),
+		APIURL:         srv.URL(),
+		Clock:          clerktest.NewClock(now).Now,
+		Logger:         slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{client: client, key: key, now: now}
+}
+
+func (e *testEnv) token(user string, opts ...clerktest.ClaimOption) string {
+	return e.key.MustSign(clerktest.SessionV2(user, "sess_"+user, e.now, opts...), clerktest.WithCategory(clerktest.CategorySession))
+}
+
+// serve sends GET path with an optional bearer token and header pairs to h.
+func serve(h http.Handler, path, tok string, hdr ...string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// TestHTTPErrorHandlerSeesDecisions: refusals reach the application's
+// HTTPErrorHandler as *echo.HTTPError, with the *clerk.ProtectError as
+// Internal and the decision's headers already on the response.
+func TestHTTPErrorHandlerSeesDecisions(t *testing.T) {
+	e := newTestEnv(t)
+	app := echo.New()
+	var seen []error
+	app.HTTPErrorHandler = func(err error, c echo.Context) {
+		seen = append(seen, err)
+		app.DefaultHTTPErrorHandler(err, c)
+	}
+	app.Use(clerkecho.Middleware(e.client))
+	app.GET("/admin", func(c echo.Context) error { return c.String(200, "secret") }, clerkecho.Protect(clerk.Role("org:admin")))
+
+	rec := serve(app, "/admin", e.token("user_1"))
+	if rec.Code != 404 || rec.Body.String() != "{\"message\":\"Not Found\"}\n" {
+		t.Errorf("signed in without the role: %d %q", rec.Code, rec.Body)
+	}
+	rec = serve(app, "/admin", "", "Accept", "text/html")
+	if rec.Code != 307 || !strings.HasPrefix(rec.Header().Get("Location"), "https://accounts.example.com/sign-in?redirect_url=") ||
+		rec.Header().Get(clerk.HeaderRedirectTo) != "true" {
+		t.Errorf("page request: %d Location %q", rec.Code, rec.Header().Get("Location"))
+	}
+	if len(seen) != 2 {
+		t.Fatalf("HTTPErrorHandler saw %d errors, want 2", len(seen))
+	}
+	for i, want := range []clerk.ProtectFailure{clerk.Unauthorized, clerk.Unauthenticated} {
+		var he *echo.HTTPError
+		var pe *clerk.ProtectError
+		if !errors.As(seen[i], &he) || !errors.As(he.Internal, &pe) || pe.Failure != want {
+			t.Errorf("error %d = %#v, want an *echo.HTTPError with a *clerk.ProtectError (%d) inside", i, seen[i], want)
+		}
+	}
+}
+
+// TestDefaultRendering checks what Echo's own DefaultHTTPErrorHandler
+// makes of each decision.
+func TestDefaultRendering(t *testing.T) {
+	e := newTestEnv(t)
+	app := echo.New()
+	app.Use(clerkecho.Middleware(e.client))
+	app.GET("/reverify", func(c echo.Context) error { return c.String(200, "ok") }, clerkecho.Protect(clerk.RequireReverification(clerk.Strict)))
+	app.GET("/nomiddleware", func(c echo.Context) error { return c.String(200, "ok") })
+	bare := echo.New()
+	bare.GET("/p", func(c echo.Context) error { return c.String(200, "open") }, clerkecho.Protect())
+
+	rec := serve(app, "/reverify", e.token("user_1", clerktest.WithFactorAge(60, 60)))
+	if rec.Code != 403 || !strings.HasPrefix(rec.Body.String(), `{"clerk_error":{`) ||
+		!strings.Contains(rec.Body.String(), `"reason":"reverification-error"`) ||
+		!strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+		t.Errorf("reverification: %d %q %q", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+	}
+	rec = serve(bare, "/p", "")
+	if rec.Code != 500 || rec.Body.String() == "open" {
+		t.Errorf("Protect without Middleware: %d %q", rec.Code, rec.Body)
+	}
+}
+
+func TestSkipper(t *testing.T) {
+	e := newTestEnv(t)
+	app := echo.New()
+	app.Use(clerkecho.Middleware(e.client, clerkecho.WithSkipper(func(c echo.Context) bool {
+		return strings.HasPrefix(c.Path(), "/health")
+	})))
+	app.GET("/health", func(c echo.Context) error {
+		return c.String(200, "signed in: "+map[bool]string{true: "yes", false: "no"}[clerkecho.Auth(c).IsSignedIn()])
+	})
+	app.GET("/health/deep", func(c echo.Context) error { return c.String(200, "deep") }, clerkecho.Protect())
+	if rec := serve(app, "/health", e.token("user_1")); rec.Body.String() != "signed in: no" {
+		t.Errorf("skipped route: %q", rec.Body)
+	}
+	if rec := serve(app, "/health/deep", e.token("user_1")); rec.Code != 500 {
+		t.Errorf("Protect behind a skipped middleware: %d %q, want 500", rec.Code, rec.Body)
+	}
+}
+
+// TestPreAndWrapHandler: the middleware also works before routing
+// (e.Pre), and net/http handlers behind echo.WrapHandler see the Auth.
+func TestPreAndWrapHandler(t *testing.T) {
+	e := newTestEnv(t)
+	app := echo.New()
+	app.Pre(clerkecho.Middleware(e.client))
+	app.GET("/legacy", echo.WrapHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "user="+clerk.AuthFromContext(r.Context()).UserID)
+	})), clerkecho.Protect())
+	if rec := serve(app, "/legacy", e.token("user_1")); rec.Code != 200 || rec.Body.String() != "user=user_1" {
+		t.Fatalf("got %d %q", rec.Code, rec.Body)
+	}
+	if rec := serve(app, "/legacy", ""); rec.Code != 404 {
+		t.Fatalf("signed out: %d %q", rec.Code, rec.Body)
+	}
+}
+
+func TestWithErrorHandler(t *testing.T) {
+	e := newTestEnv(t)
+	app := echo.New()
+	app.Use(clerkecho.Middleware(e.client, clerkecho.WithErrorHandler(func(c echo.Context, d *clerk.Decision) error {
+		if d.Status == http.StatusTemporaryRedirect {
+			return clerkecho.DefaultErrorHandler(c, d)
+		}
+		return c.JSON(d.Status, map[string]string{"error": http.StatusText(d.Status)})
+	})))
+	app.GET("/me", func(c echo.Context) error { return c.String(200, "secret") }, clerkecho.Protect())
+	if rec := serve(app, "/me", ""); rec.Code != 404 || rec.Body.String() != "{\"error\":\"Not Found\"}\n" {
+		t.Errorf("API request: %d %q", rec.Code, rec.Body)
+	}
+	if rec := serve(app, "/me", "", "Accept", "text/html"); rec.Code != 307 || rec.Header().Get("Location") == "" {
+		t.Errorf("page request: %d Location %q", rec.Code, rec.Header().Get("Location"))
+	}
+}
+
+func TestWithHandlerErrorIsInternal(t *testing.T) {
+	e := newTestEnv(t)
+	app := echo.New()
+	var internal error
+	app.HTTPErrorHandler = func(err error, c echo.Context) {
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			internal = he.Internal
+		}
+		app.DefaultHTTPErrorHandler(err, c)
+	}
+	app.Use(clerkecho.Middleware(e.client, clerkecho.WithHandler(func(auth *clerk.Auth, req clerk.Request) error {
+		return auth.Protect()
+	})))
+	app.GET("/", func(c echo.Context) error { return c.String(200, "open") })
+	if rec := serve(app, "/", ""); rec.Code != 404 {
+		t.Fatalf("got %d %q", rec.Code, rec.Body)
+	}
+	var pe *clerk.ProtectError
+	if !errors.As(internal, &pe) || pe.Failure != clerk.Unauthenticated {
+		t.Fatalf("Internal = %#v, want the handler's *clerk.ProtectError", internal)
+	}
+}
+
+func TestNilAuthenticatorFailsClosed(t *testing.T) {
+	app := echo.New()
+	app.Use(clerkecho.Middleware(nil))
+	app.GET("/", func(c echo.Context) error { return c.String(200, "open") })
+	if rec := serve(app, "/", ""); rec.Code != 500 || rec.Body.String() == "open" {
+		t.Fatalf("got %d %q, want 500", rec.Code, rec.Body)
+	}
+}
+
+func TestAuthWithoutMiddleware(t *testing.T) {
+	c := echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/", nil), httptest.NewRecorder())
+	if a := clerkecho.Auth(c); a == nil || a.IsSignedIn() {
+		t.Fatalf("Auth = %v, want signed out", a)
+	}
+	c.SetRequest(nil)
+	if a := clerkecho.Auth(c); a == nil || a.IsSignedIn() {
+		t.Fatalf("Auth without a request = %v, want signed out", a)
+	}
+}
+
+// TestReadmeQuickstart keeps the README's quickstart identical to Example.
+func TestReadmeQuickstart(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "<!-- quickstart: Example in example_test.go -->\n```go\n")
+	quick, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("README.md has no quickstart block")
+	}
+	src, err := os.ReadFile("example_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "example_test.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == "Example" {
+			body := string(src[fset.Position(fn.Body.Lbrace).Offset+2 : fset.Position(fn.Body.Rbrace).Offset])
+			body = strings.ReplaceAll("\n"+body, "\n\t", "\n")[1:]
+			if body != quick {
+				t.Fatalf("README quickstart differs from Example:\n--- README\n%s--- Example\n%s", quick, body)
+			}
+			if n := strings.Count(quick, "\n"); n > 20 {
+				t.Fatalf("the quickstart has %d lines, want at most 20", n)
+			}
+			return
+		}
+	}
+	t.Fatal("example_test.go has no Example function")
+}
+
+// BenchmarkProtect compares the same Echo route bare and behind Middleware
+// and Protect, with a valid session token that was verified before (warm
+// key and token caches).
+func BenchmarkProtect(b *testing.B) {
+	e := newTestEnv(b)
+	tok := e.token("user_bench")
+	bare := echo.New()
+	bare.GET("/me", func(c echo.Context) error { return c.String(200, "user_bench") })
+	guarded := echo.New()
+	guarded.Use(clerkecho.Middleware(e.client))
+	guarded.GET("/me", func(c echo.Context) error { return c.String(200, clerkecho.Auth(c).UserID) }, clerkecho.Protect())
+	for _, bc := range []struct {
+		name string
+		h    http.Handler
+	}{{"bare", bare}, {"clerkguard", guarded}} {
+		b.Run(bc.name, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, "/me", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			rec := httptest.NewRecorder()
+			bc.h.ServeHTTP(rec, req)
+			if rec.Code != 200 || rec.Body.String() != "user_bench" {
+				b.Fatalf("warm-up: %d %q", rec.Code, rec.Body)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				bc.h.ServeHTTP(&discard{h: http.Header{}}, req)
+			}
+		})
+	}
+}
+
+// discard is a ResponseWriter that keeps nothing.
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discard) WriteHeader(int)             {}

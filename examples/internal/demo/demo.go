@@ -155,10 +155,15 @@ func Me(auth *clerk.Auth) map[string]any {
 	}
 	if auth.UserID != "" {
 		m["userId"] = auth.UserID
+	}
+	if auth.SessionID != "" {
 		m["sessionId"] = auth.SessionID
 	}
 	if auth.OrgID != "" {
 		m["orgId"], m["orgSlug"], m["orgRole"], m["orgPermissions"] = auth.OrgID, auth.OrgSlug, auth.OrgRole, auth.OrgPermissions
+	}
+	if auth.TokenType != clerk.SessionToken && auth.IsAuthenticated {
+		m["machine"] = map[string]any{"id": auth.ID, "subject": auth.Subject, "name": auth.Name, "scopes": auth.Scopes}
 	}
 	return m
 }

@@ -1,0 +1,13 @@
+package clerk
+
+// AuthContextKey returns the key under which [WithAuth] stores the *Auth in
+// a context.Context.
+//
+// It is for adapters of frameworks whose per-request values are a store
+// that context lookups read: Fiber keeps c.Locals in fasthttp's user
+// values, which the Value methods of fiber.Ctx and *fasthttp.RequestCtx
+// return, and which net/http handlers behind Fiber's adaptor see as their
+// request context. An adapter that also stores the *Auth there under this
+// key makes [AuthFromContext] work on all of those contexts. The key gives
+// no new power over the request: [WithAuth] is public too.
+func AuthContextKey() any { return authContextKey{} }

@@ -370,13 +370,15 @@ func (c *Client) verifyOAuthJWT(ctx context.Context, d *decodedJWT, token string
 
 // wrapJWTError wraps a JWT verification failure as Clerk does: the code
 // given, the inner message (spec §6.2).
+//
+// A *TokenError is copied: key-loading failures are shared by the requests
+// that wait for the same fetch.
 func wrapJWTError(code MachineErrorCode, tt TokenType, err error) *MachineTokenError {
-	msg := err.Error()
-	var te *TokenError
-	if errors.As(err, &te) {
-		msg = te.Message
+	if te, ok := err.(*TokenError); ok {
+		cp := *te
+		return &MachineTokenError{Code: code, Message: cp.Message, TokenType: tt, Err: &cp}
 	}
-	return &MachineTokenError{Code: code, Message: msg, TokenType: tt, Err: err}
+	return &MachineTokenError{Code: code, Message: err.Error(), TokenType: tt, Err: err}
 }
 
 // checkOAuthAudience applies Clerk's OAuth audience rule to the raw aud of

@@ -59,6 +59,13 @@ func New() (*Setup, error) {
 		}
 		return &Setup{Client: c}, nil
 	}
+	return NewDev()
+}
+
+// NewDev builds the client against a new offline development instance on
+// loopback, whatever the environment says (tests use it). Close it when
+// done.
+func NewDev() (*Setup, error) {
 	dev, err := clerkdev.Start(clerkdev.DefaultConfig())
 	if err != nil {
 		return nil, fmt.Errorf("starting the offline Clerk development instance: %w", err)

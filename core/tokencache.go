@@ -96,12 +96,3 @@ func (t *tokenCache) remove(token string) {
 	}
 	t.mu.Unlock()
 }
-
-func (t *tokenCache) len() int {
-	if t == nil {
-		return 0
-	}
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return len(t.m)
-}

@@ -12,8 +12,8 @@ import (
 type Option func(*config)
 
 type config struct {
-	guard      []clerk.GuardOption
-	onDecision func(w http.ResponseWriter, r *http.Request, d *clerk.Decision)
+	guard  []clerk.GuardOption
+	custom func(w http.ResponseWriter, r *http.Request, d *clerk.Decision)
 }
 
 // WithHandler runs h on every request after authentication: Clerk's
@@ -42,14 +42,11 @@ func WithAcceptsToken(types ...clerk.TokenType) Option {
 
 // WithErrorHandler replaces [DefaultErrorHandler] for the decisions of this
 // middleware and of every [Protect] behind it: a redirect, 400, 401, 403,
-// 404, 500 or 503. h must write a response; keep d.Header (Location,
-// Retry-After, WWW-Authenticate, Set-Cookie) when you change the body.
+// 404, 500 or 503. If h writes nothing, DefaultErrorHandler answers. Keep
+// d.Header (Location, Retry-After, WWW-Authenticate, Set-Cookie) when you
+// change the body.
 func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, d *clerk.Decision)) Option {
-	return func(c *config) {
-		if h != nil {
-			c.onDecision = h
-		}
-	}
+	return func(c *config) { c.custom = h }
 }
 
 // DefaultErrorHandler writes d as the core decided it: d.Header, then the
@@ -70,11 +67,33 @@ func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, d *clerk.Decisi
 
 // state is what Middleware leaves in the request context for Protect.
 type state struct {
-	auth       *clerk.Auth
-	onDecision func(http.ResponseWriter, *http.Request, *clerk.Decision)
+	auth   *clerk.Auth
+	custom func(http.ResponseWriter, *http.Request, *clerk.Decision)
 }
 
 type stateKey struct{}
+
+func (st *state) refuse(w http.ResponseWriter, r *http.Request, d *clerk.Decision) {
+	if st.custom == nil {
+		DefaultErrorHandler(w, r, d)
+		return
+	}
+	tw := &tracker{ResponseWriter: w}
+	st.custom(tw, r, d)
+	if !tw.wrote {
+		DefaultErrorHandler(w, r, d) // never a blank 200
+	}
+}
+
+// tracker notes whether a custom error handler wrote anything.
+type tracker struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (t *tracker) WriteHeader(code int)        { t.wrote = true; t.ResponseWriter.WriteHeader(code) }
+func (t *tracker) Write(b []byte) (int, error) { t.wrote = true; return t.ResponseWriter.Write(b) }
+func (t *tracker) Unwrap() http.ResponseWriter { return t.ResponseWriter }
 
 // Middleware authenticates every request with a (a *clerk.Client, or
 // clerk.PerRequest for options that depend on the request) and stores the
@@ -84,7 +103,7 @@ type stateKey struct{}
 // what a [WithHandler] handler decides. Clerk's response headers
 // (Set-Cookie, x-clerk-auth-*) go on every response.
 func Middleware(a clerk.Authenticator, opts ...Option) func(http.Handler) http.Handler {
-	cfg := config{onDecision: DefaultErrorHandler}
+	var cfg config
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)
@@ -98,10 +117,10 @@ func Middleware(a clerk.Authenticator, opts ...Option) func(http.Handler) http.H
 			for k, v := range res.Header {
 				h[k] = append(h[k], v...)
 			}
-			ctx := context.WithValue(clerk.WithAuth(r.Context(), res.Auth), stateKey{}, &state{res.Auth, cfg.onDecision})
-			r = r.WithContext(ctx)
+			st := &state{res.Auth, cfg.custom}
+			r = r.WithContext(context.WithValue(clerk.WithAuth(r.Context(), res.Auth), stateKey{}, st))
 			if res.Decision != nil {
-				cfg.onDecision(w, r, res.Decision)
+				st.refuse(w, r, res.Decision)
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -123,10 +142,10 @@ func Protect(opts ...clerk.ProtectOption) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			st, _ := r.Context().Value(stateKey{}).(*state)
 			if st == nil {
-				st = &state{onDecision: DefaultErrorHandler}
+				st = &state{}
 			}
 			if d := clerk.ProtectAuth(st.auth, opts...); d != nil {
-				st.onDecision(w, r, d)
+				st.refuse(w, r, d)
 				return
 			}
 			next.ServeHTTP(w, r)

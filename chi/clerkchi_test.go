@@ -222,9 +222,12 @@ func TestWithErrorHandler(t *testing.T) {
 	var got []int
 	mw := clerkchi.Middleware(e.client, clerkchi.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, d *clerk.Decision) {
 		got = append(got, d.Status)
-		if d.Status == http.StatusTemporaryRedirect {
+		switch d.Status {
+		case http.StatusTemporaryRedirect:
 			clerkchi.DefaultErrorHandler(w, r, d)
 			return
+		case http.StatusUnauthorized:
+			return // writes nothing: the default answers
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(d.Status)
@@ -240,8 +243,12 @@ func TestWithErrorHandler(t *testing.T) {
 	if rec.Code != 307 || !strings.HasPrefix(rec.Header().Get("Location"), "https://accounts.example.com/sign-in?redirect_url=") {
 		t.Errorf("page request: %d Location %q", rec.Code, rec.Header().Get("Location"))
 	}
-	if !slices.Equal(got, []int{404, 307}) {
-		t.Errorf("error handler saw %v, want [404 307]", got)
+	m2m := mw(clerkchi.Protect(clerk.AcceptsToken(clerk.M2MToken))(http.HandlerFunc(whoami)))
+	if rec := serve(m2m, "/m2m", ""); rec.Code != 401 || strings.Contains(rec.Body.String(), "user=") {
+		t.Errorf("silent error handler: %d %q, want the default 401", rec.Code, rec.Body)
+	}
+	if !slices.Equal(got, []int{404, 307, 401}) {
+		t.Errorf("error handler saw %v, want [404 307 401]", got)
 	}
 }
 

@@ -50,7 +50,8 @@ func WithAcceptsToken(types ...clerk.TokenType) Option {
 // WithErrorHandler replaces [DefaultErrorHandler] for the decisions of this
 // middleware and of every [Protect] behind it: a redirect, 400, 401, 403,
 // 404, 500 or 503. What h returns is what the middleware returns: nil once
-// h has written a response, or an error for Echo's HTTPErrorHandler. Keep
+// h has written a response, or an error for Echo's HTTPErrorHandler; if h
+// returns nil without writing, the default answers. Keep
 // d.Header (Location, Retry-After, WWW-Authenticate, Set-Cookie) when you
 // change the body. Often customising Echo's HTTPErrorHandler is enough:
 // the default hands it an *echo.HTTPError.
@@ -107,10 +108,13 @@ type stateKey struct{}
 // refuse answers d: with the custom error handler, or the Echo way with
 // cause (the *clerk.ProtectError, or the WithHandler error) as Internal.
 func (st *state) refuse(c echo.Context, d *clerk.Decision, cause error) error {
-	if st.onDecision != nil {
-		return st.onDecision(c, d)
+	if st.onDecision == nil {
+		return decisionError(c, d, cause)
 	}
-	return decisionError(c, d, cause)
+	if err := st.onDecision(c, d); err != nil || c.Response().Committed {
+		return err
+	}
+	return decisionError(c, d, cause) // it wrote nothing: never a blank 200
 }
 
 // request lets Middleware keep the error of the WithHandler handler, which

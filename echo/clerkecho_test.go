@@ -198,12 +198,19 @@ func TestWithErrorHandler(t *testing.T) {
 	e := newTestEnv(t)
 	app := echo.New()
 	app.Use(clerkecho.Middleware(e.client, clerkecho.WithErrorHandler(func(c echo.Context, d *clerk.Decision) error {
-		if d.Status == http.StatusTemporaryRedirect {
+		switch d.Status {
+		case http.StatusTemporaryRedirect:
 			return clerkecho.DefaultErrorHandler(c, d)
+		case http.StatusUnauthorized:
+			return nil // writes nothing: the default answers
 		}
 		return c.JSON(d.Status, map[string]string{"error": http.StatusText(d.Status)})
 	})))
 	app.GET("/me", func(c echo.Context) error { return c.String(200, "secret") }, clerkecho.Protect())
+	app.GET("/m2m", func(c echo.Context) error { return c.String(200, "secret") }, clerkecho.Protect(clerk.AcceptsToken(clerk.M2MToken)))
+	if rec := serve(app, "/m2m", ""); rec.Code != 401 || rec.Body.String() == "secret" {
+		t.Errorf("silent error handler: %d %q, want the default 401", rec.Code, rec.Body)
+	}
 	if rec := serve(app, "/me", ""); rec.Code != 404 || rec.Body.String() != "{\"error\":\"Not Found\"}\n" {
 		t.Errorf("API request: %d %q", rec.Code, rec.Body)
 	}

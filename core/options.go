@@ -123,7 +123,8 @@ type Options struct {
 	// OAuth token) is reused before the Backend API is asked again; never
 	// past the token's own expiration. Zero means 10 seconds; a negative
 	// value disables the cache, so that every request is verified by the
-	// Backend API. The trade-off: a token revoked in the dashboard keeps
+	// Backend API (concurrent requests with the same token still share one
+	// call). The trade-off: a token revoked in the dashboard keeps
 	// working for up to this long. Failed verifications are remembered for
 	// at most 2 seconds (capped at the TTL), so a flood of one bad token
 	// does not become a flood of Backend API calls. This is a clerkguard

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -303,8 +304,8 @@ func (c *Client) authenticateCookie(ctx context.Context, ac *authContext) *Reque
 	if dev && !c.opts.IsSatellite {
 		if ac.queryHas(queryClerkRedirectURL) {
 			if redirect := ac.query().get(queryClerkRedirectURL); redirect != "" {
-				target, err := url.Parse(redirect)
-				if err != nil || !safeSyncTarget(target) {
+				target, ok := parseAbsoluteURL(redirect)
+				if !ok || !safeSyncTarget(target) {
 					// Clerk throws on a value that is not an absolute URL;
 					// clerkguard also refuses schemes other than http(s).
 					s := c.signedOut(SessionToken, ReasonUnexpectedError, "", nil)
@@ -455,11 +456,40 @@ func (c *Client) isCrossOriginReferrer(ac *authContext) bool {
 	if ac.referrer == "" {
 		return false
 	}
-	ref, err := url.Parse(ac.referrer)
-	if err != nil || !ref.IsAbs() {
+	ref, ok := parseAbsoluteURL(ac.referrer)
+	if !ok {
 		return false
 	}
 	return urlOrigin(ref) != urlOrigin(ac.clerkURL)
+}
+
+// parseAbsoluteURL parses an absolute URL and, for the schemes whose URLs
+// have a host (http, https, ws, wss, ftp), rejects what the WHATWG parser
+// rejects and Go's accepts: an empty host, a second ":" in the authority,
+// a port that is not a number below 65536.
+func parseAbsoluteURL(s string) (*url.URL, bool) {
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() {
+		return nil, false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https", "ws", "wss", "ftp":
+	default:
+		return u, true
+	}
+	host := u.Hostname()
+	if host == "" || strings.ContainsAny(host, " <>@[]^|\\") || (strings.Contains(host, ":") && !strings.HasPrefix(u.Host, "[")) {
+		return nil, false
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || n > 65535 {
+			return nil, false
+		}
+	} else if strings.HasSuffix(u.Host, ":") && strings.Count(u.Host, ":") > 1 && !strings.HasPrefix(u.Host, "[") {
+		return nil, false
+	}
+	return u, true
 }
 
 // urlOrigin is URL.origin: scheme://host[:port] (lowercased, without the
@@ -486,16 +516,16 @@ func urlOrigin(u *url.URL) string {
 // API (or proxy) host, a development Account Portal (non-production only),
 // or the Account Portal derived from the Frontend API.
 func (c *Client) isKnownClerkReferrer(ac *authContext) bool {
-	ref, err := url.Parse(ac.referrer)
-	if err != nil || !ref.IsAbs() {
+	ref, ok := parseAbsoluteURL(ac.referrer)
+	if !ok {
 		return false
 	}
 	host := strings.ToLower(ref.Hostname())
 	if fapi := ac.frontendAPI; fapi != "" {
 		fapiHost := fapi
 		if strings.HasPrefix(fapi, "http") {
-			u, err := url.Parse(fapi)
-			if err != nil {
+			u, ok := parseAbsoluteURL(fapi)
+			if !ok {
 				return false
 			}
 			fapiHost = strings.ToLower(u.Hostname())
@@ -521,8 +551,8 @@ func (c *Client) isKnownClerkReferrer(ac *authContext) bool {
 	if ac.frontendAPI == "" {
 		return false
 	}
-	accounts, err := url.Parse(accountsBaseURL(ac.frontendAPI))
-	if err != nil || accounts.Host == "" {
+	accounts, ok := parseAbsoluteURL(accountsBaseURL(ac.frontendAPI))
+	if !ok {
 		return false
 	}
 	return urlOrigin(ref) == urlOrigin(accounts)

@@ -66,7 +66,10 @@ func (c *Client) verifySessionSkew(ctx context.Context, token string, skew time.
 	}
 	k, gen, err := c.resolveKey(ctx, &d.header)
 	if err != nil {
-		return nil, err
+		// Key errors are shared by every request that waited on the same
+		// fetch; callers annotate their copy (the carrier), never the
+		// original.
+		return nil, copyErr(err)
 	}
 	if err := c.verifyJWT(d, k, skew); err != nil {
 		return nil, err

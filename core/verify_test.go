@@ -526,3 +526,34 @@ func decodeSegment(t testing.TB, tok string, i int) string {
 	}
 	return parts[i]
 }
+
+// TestJWKSOutageErrorNotShared: during an outage every waiting request gets
+// its own copy of the key error, so annotating it (the token carrier) is
+// race-free (run with -race).
+func TestJWKSOutageErrorNotShared(t *testing.T) {
+	t.Parallel()
+	k, _ := keys(t)
+	c, srv := newClient(t, nil, k)
+	srv.SetFailure(http.StatusServiceUnavailable, "down")
+	srv.SetDelay(20 * time.Millisecond)
+	tok := k.MustSign(clerktest.SessionV1("u", "s", t0))
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := httptestRequest("https://app.example.com/api", "Bearer "+tok)
+			s := c.Authenticate(context.Background(), clerk.NewRequest(r))
+			if s.IsAuthenticated() || !s.Unavailable() {
+				t.Errorf("outage: status %s reason %s unavailable=%v", s.Status, s.Reason, s.Unavailable())
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func httptestRequest(target, authorization string) *http.Request {
+	r, _ := http.NewRequest(http.MethodGet, target, nil)
+	r.Header.Set("Authorization", authorization)
+	return r
+}

@@ -2,6 +2,7 @@ package clerk_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"strconv"
 	"strings"
@@ -198,6 +199,8 @@ func (g *corpusGen) build() *ioCorpus {
 	}
 	g.headerCases()
 	g.hostileCases()
+	g.requestVariants()
+	g.randomCases(3000)
 	return &ioCorpus{Now: g.now.UnixMilli(), JWTKey: g.key.PublicKeyPEM(), APIURL: g.fake.srv.URL,
 		Instances: g.instances, Cases: g.cases}
 }
@@ -577,5 +580,98 @@ func (g *corpusGen) hostileCases() {
 			g.add(inst, kind, "hostile/cookie-syntax", reqBuild{cookies: g.devBrowser(inst, []string{"__session", "=x", "; ;", "__client_uat=1=2", "__session=%3B" + tok, " __client_uat = " + g.unix(-10*time.Second) + " "})}, nil)
 			g.add(inst, kind, "hostile/handshake-nonce", reqBuild{path: "/?__clerk_handshake_nonce=" + url.QueryEscape("../../v1/jwks?x=1#") + "&__clerk_handshake=" + url.QueryEscape("a.b")}, nil)
 		}
+	}
+}
+
+// requestVariants vary how the request itself looks (method, fetch
+// metadata, Accept, referrer spelling) around a request that needs a
+// handshake and one that is signed in (spec §1.8.1, §1.7 step 15).
+func (g *corpusGen) requestVariants() {
+	var kinds []reqKind
+	for _, m := range []string{"GET", "HEAD", "PUT", "OPTIONS", "DELETE"} {
+		for _, dest := range []string{"", "document", "Document", "iframe", "frame", "script", "empty", "embed"} {
+			for _, accept := range []string{"", "text/html", "TEXT/HTML", "application/json, text/html", "text/html;q=0.9", "*/*"} {
+				kinds = append(kinds, reqKind{"v", m, dest, accept})
+			}
+		}
+	}
+	for _, name := range []string{"dev", "prod", "prod-satellite", "dev-satellite"} {
+		inst := g.instances[name]
+		for _, kind := range kinds {
+			g.add(inst, kind, "variant/handshake", reqBuild{cookies: g.devBrowser(inst, []string{ck("__session", g.tok(inst))})}, nil)
+		}
+		for _, ref := range []string{strings.ToUpper(inst.appOrigin) + "/x", inst.appOrigin + ":443/", inst.appOrigin + ":80/", "HTTPS://" + strings.ToUpper(inst.fapi) + "/", "//evil.example/x", "/relative", "https://user:pw@evil.example/", "https://[::1]/", "http://127.0.0.1:3000/"} {
+			g.add(inst, reqKinds[0], "variant/referrer", reqBuild{cookies: g.devBrowser(inst, []string{ck("__session", g.tok(inst)), ck("__client_uat", g.unix(-10*time.Second))}), headers: [][2]string{{"referer", ref}}}, nil)
+		}
+	}
+}
+
+// randomCases mix cookies, query parameters and headers from pools of
+// meaningful values, to find interactions the scenarios do not name.
+func (g *corpusGen) randomCases(n int) {
+	rng := rand.New(rand.NewPCG(4, 2))
+	pick := func(list []string) string { return list[rng.IntN(len(list))] }
+	insts := []string{"dev", "prod", "dev-proxy-relative", "prod-proxy", "dev-satellite", "prod-satellite", "prod-satellite-autosync", "prod-azp", "dev-orgs", "prod-orgs"}
+	accepts := []any{nil, nil, nil, "any", "api_key", []string{"session_token", "m2m_token"}, []string{"api_key", "oauth_token"}}
+	for i := 0; i < n; i++ {
+		inst := g.instances[pick(insts)]
+		sfx := "_" + inst.suffix
+		tokens := func() string {
+			switch rng.IntN(9) {
+			case 0:
+				return g.tok(inst, clerktest.WithExp(-time.Minute), clerktest.WithIat(-2*time.Minute))
+			case 1:
+				return g.tok(inst, clerktest.WithIat(-time.Hour), clerktest.WithExp(time.Minute))
+			case 2:
+				return g.tok(inst, clerktest.WithIssuer("https://clerk.other.example"))
+			case 3:
+				return g.tok(inst, clerktest.WithOrg(clerktest.Org{ID: "org_1", Slug: "acme", Role: "admin"}))
+			case 4:
+				return "garbage"
+			case 5:
+				return g.tok(inst, clerktest.WithNbf(time.Hour))
+			default:
+				return g.tok(inst)
+			}
+		}
+		uats := []string{"0", "", g.unix(-10 * time.Second), g.unix(-2 * time.Hour), g.unix(time.Hour), "abc", "1"}
+		var cookies []string
+		for j := rng.IntN(6); j > 0; j-- {
+			switch rng.IntN(9) {
+			case 0, 1:
+				cookies = append(cookies, ck("__session", tokens()))
+			case 2:
+				cookies = append(cookies, ck("__session"+sfx, tokens()))
+			case 3:
+				cookies = append(cookies, ck("__client_uat", pick(uats)))
+			case 4:
+				cookies = append(cookies, ck("__client_uat"+sfx, pick(uats)))
+			case 5:
+				cookies = append(cookies, ck(pick([]string{"__clerk_db_jwt", "__clerk_db_jwt" + sfx}), "dvb_r"))
+			case 6:
+				cookies = append(cookies, ck("__clerk_redirect_count", pick([]string{"0", "1", "2", "3", "5"})))
+			case 7:
+				cookies = append(cookies, ck("__refresh"+sfx, "rt"))
+			case 8:
+				cookies = append(cookies, ck(pick([]string{"__session", "__client_uat", "__refresh", "__session" + sfx}), pick([]string{"", "%", "a;b", "x=y"})))
+			}
+		}
+		var params []string
+		for j := rng.IntN(4); j > 0; j-- {
+			params = append(params, pick([]string{"__clerk_synced=false", "__clerk_synced=true", "__clerk_db_jwt=dvb_q", "__clerk_help=1",
+				"__clerk_redirect_url=" + url.QueryEscape("https://satellite.dev/x?y=1"), "__dev_session=x", "q=a+b", "e=%E2%9C%93", "empty="}))
+		}
+		path := pick([]string{"/", "/dashboard", "/orgs/acme", "/orgs/other", "/me", "/orgs-by-id/org_2"})
+		if len(params) > 0 {
+			path += "?" + strings.Join(params, "&")
+		}
+		var headers [][2]string
+		if rng.IntN(5) == 0 {
+			headers = append(headers, [2]string{"referer", pick([]string{"https://satellite.example/", inst.appOrigin + "/", "https://" + inst.fapi + "/"})})
+		}
+		if rng.IntN(6) == 0 {
+			headers = append(headers, [2]string{"authorization", "Bearer " + pick([]string{g.tok(inst), "ak_x", "garbage"})})
+		}
+		g.add(inst, reqKinds[rng.IntN(len(reqKinds))], "random", reqBuild{path: path, cookies: cookies, headers: headers}, accepts[rng.IntN(len(accepts))])
 	}
 }

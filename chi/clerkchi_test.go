@@ -1,6 +1,7 @@
 package clerkchi_test
 
 import (
+	"context"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -316,7 +317,8 @@ func TestReadmeQuickstart(t *testing.T) {
 
 // BenchmarkProtect compares the same chi route bare and behind Middleware
 // and Protect, with a valid session token that was verified before (warm
-// key and token caches).
+// key and token caches); adapter-only replays one authentication result, to
+// show what the adapter itself costs.
 func BenchmarkProtect(b *testing.B) {
 	e := newTestEnv(b)
 	tok := e.token("user_bench")
@@ -327,10 +329,17 @@ func BenchmarkProtect(b *testing.B) {
 	guarded.With(clerkchi.Protect()).Get("/me", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, clerkchi.Auth(r).UserID)
 	})
+	warm := httptest.NewRequest(http.MethodGet, "/me", nil)
+	warm.Header.Set("Authorization", "Bearer "+tok)
+	adapter := chi.NewRouter()
+	adapter.Use(clerkchi.Middleware(replay{e.client.Authenticate(context.Background(), clerk.NewRequest(warm))}))
+	adapter.With(clerkchi.Protect()).Get("/me", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, clerkchi.Auth(r).UserID)
+	})
 	for _, bc := range []struct {
 		name string
 		h    http.Handler
-	}{{"bare", bare}, {"clerkguard", guarded}} {
+	}{{"bare", bare}, {"clerkguard", guarded}, {"adapter-only", adapter}} {
 		b.Run(bc.name, func(b *testing.B) {
 			req := httptest.NewRequest(http.MethodGet, "/me", nil)
 			req.Header.Set("Authorization", "Bearer "+tok)
@@ -345,6 +354,14 @@ func BenchmarkProtect(b *testing.B) {
 			}
 		})
 	}
+}
+
+// replay is an Authenticator that returns one precomputed state: with it
+// the benchmark measures the adapter alone (Middleware, Protect, Auth).
+type replay struct{ s *clerk.RequestState }
+
+func (r replay) Authenticate(context.Context, clerk.Request, ...clerk.AuthenticateOption) *clerk.RequestState {
+	return r.s
 }
 
 // discard is a ResponseWriter that keeps nothing.

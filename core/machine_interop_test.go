@@ -43,7 +43,6 @@ var miDivergences = map[string]string{
 	"revoked-200": "a verify answer that says revoked or expired never authenticates",
 	// Spec §6.2: authorizedParties applies to machine JWTs. @clerk/backend
 	// 3.25.0 passes only audience and clockSkewInMs to verifyJwt for them.
-	"machine-jwt-azp": "with AuthorizedParties set, a machine JWT must carry a listed azp",
 	// "oat_a.b.c" is JWT-shaped, so Clerk decodes it as a JWT; the decode
 	// fails and Clerk's verifyMachineAuthToken reports m2m_token whatever
 	// the prefix. clerkguard keeps the prefix's type (the reason, message
@@ -265,15 +264,8 @@ func miBuild(t *testing.T) (*miCorpus, map[string]*clerk.Client) {
 	}, nil)
 	add("aud", std, []any{"any"}, isJWT, prefixQuirk)
 	add("aud", std, []any{"any", "oauth_token"}, func(tok miToken) bool { return strings.HasPrefix(tok.name, "oat-") }, nil)
-	add("azp", std, []any{"any"}, isJWT, func(tok miToken) string {
-		if q := prefixQuirk(tok); q != "" {
-			return q
-		}
-		if (strings.HasPrefix(tok.name, "m2m-jwt") || strings.HasPrefix(tok.name, "oauth-jwt")) && !strings.HasSuffix(tok.name, "-azp") {
-			return "machine-jwt-azp"
-		}
-		return ""
-	})
+	// Machine JWTs ignore AuthorizedParties, as Clerk does.
+	add("azp", std, []any{"any"}, isJWT, prefixQuirk)
 	add("report", reported, []any{"any", "api_key", "m2m_token", "oauth_token"}, opaque, func(tok miToken) string {
 		if strings.HasSuffix(tok.name, "-revoked") || strings.HasSuffix(tok.name, "-expired") {
 			return "revoked-200"

@@ -297,7 +297,7 @@ func (c *Client) verifyM2MJWT(ctx context.Context, d *decodedJWT, token string) 
 	}
 	k, _, err := c.resolveKey(ctx, &d.header)
 	if err == nil {
-		err = c.verifyJWT(d, k, c.skew)
+		err = c.verifyJWT(d, k, c.skew, false)
 	}
 	if err != nil {
 		return nil, wrapJWTError(MachineErrVerificationFailed, M2MToken, err)
@@ -334,7 +334,7 @@ func (c *Client) verifyOAuthJWT(ctx context.Context, d *decodedJWT, token string
 			cl.aud = audClaim{}
 			cp.claims = &cl
 		}
-		err = c.verifyJWT(&cp, k, c.skew)
+		err = c.verifyJWT(&cp, k, c.skew, false)
 	}
 	if err != nil {
 		return nil, wrapJWTError(MachineErrVerificationFailed, OAuthToken, err)

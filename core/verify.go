@@ -71,7 +71,7 @@ func (c *Client) verifySessionSkew(ctx context.Context, token string, skew time.
 		// original.
 		return nil, copyErr(err)
 	}
-	if err := c.verifyJWT(d, k, skew); err != nil {
+	if err := c.verifyJWT(d, k, skew, true); err != nil {
 		return nil, err
 	}
 	if skew == c.skew {
@@ -113,7 +113,10 @@ func (c *Client) resolveKey(ctx context.Context, h *jwtHeader) (*jwk, uint64, er
 
 // verifyJWT is Clerk's verifyJwt (spec §2.2 step 4) for a decoded token and
 // its key: header checks, the signature before any claim, then the claims.
-func (c *Client) verifyJWT(d *decodedJWT, k *jwk, skew time.Duration) error {
+// checkAZP is false for machine JWTs: Clerk verifies those with the audience
+// and clock skew only (@clerk/backend 3.25.0), and machine tokens carry no
+// browser origin to list in AuthorizedParties.
+func (c *Client) verifyJWT(d *decodedJWT, k *jwk, skew time.Duration, checkAZP bool) error {
 	if err := checkHeader(&d.header); err != nil {
 		return err
 	}
@@ -134,7 +137,7 @@ func (c *Client) verifyJWT(d *decodedJWT, k *jwk, skew time.Duration) error {
 	if d.claims == nil {
 		return errUnexpected // payload null: Clerk fails destructuring it
 	}
-	return c.checkClaims(d.claims, d.payload, skew)
+	return c.checkClaims(d.claims, d.payload, skew, checkAZP)
 }
 
 // checkHeader validates typ, crit and alg (spec §2.2 4a-4b).
@@ -179,7 +182,7 @@ func headerJSON(h *jwtHeader, name string) string {
 }
 
 // checkClaims checks sub, aud, azp, exp, nbf and iat in Clerk's order.
-func (c *Client) checkClaims(cl *SessionClaims, payload []byte, skew time.Duration) error {
+func (c *Client) checkClaims(cl *SessionClaims, payload []byte, skew time.Duration, checkAZP bool) error {
 	if !cl.sub.isString {
 		return tokenErr(ReasonTokenVerificationFailed, ActionEnsureClerkJWT,
 			"Subject claim (sub) is required and must be a string. Received "+claimJSON(payload, "sub")+".")
@@ -187,7 +190,7 @@ func (c *Client) checkClaims(cl *SessionClaims, payload []byte, skew time.Durati
 	if err := c.checkAudience(cl, payload); err != nil {
 		return err
 	}
-	if len(c.authorizedParties) > 0 && !c.isAuthorizedParty(cl) {
+	if checkAZP && len(c.authorizedParties) > 0 && !c.isAuthorizedParty(cl) {
 		return tokenErr(ReasonTokenInvalidAuthorizedParties, "",
 			"Invalid JWT Authorized party claim (azp) "+claimJSON(payload, "azp")+`. Expected "`+strings.Join(c.authorizedParties, ",")+`".`)
 	}

@@ -7,7 +7,7 @@ TOOLS        := $(CURDIR)/.tools
 FUZZTIME     ?= 10s
 BENCHTIME    ?= 1s
 
-.PHONY: all test isolated lint bench bench-all fuzz interop run tidy fmt
+.PHONY: all test isolated lint bench bench-all loadtest fuzz interop e2e run tidy fmt
 
 all: test
 
@@ -51,6 +51,20 @@ fuzz:
 interop:
 	cd interop && npm ci --no-audit --no-fund
 	cd core && CLERKGUARD_INTEROP=1 go test -count=1 -run '^TestInterop' -v .
+
+## e2e: the browser flow of the Gin example (sign-in, organization sync, a permission, sign-out)
+## in Debian's headless chromium, installed with apt-get when missing; steps printed as they
+## pass, screenshots in examples/e2e/screenshots/
+E2E_TIMEOUT ?= 5m
+e2e:
+	@command -v chromium >/dev/null 2>&1 || (export DEBIAN_FRONTEND=noninteractive; apt-get update && apt-get install -y chromium)
+	cd examples && CLERKGUARD_E2E=1 CLERKGUARD_CHROMIUM="$$(command -v chromium)" \
+		go test -count=1 -v -timeout $(E2E_TIMEOUT) -run '^TestBrowserFlow$$' ./e2e
+
+## loadtest: wrk on loopback against the chi example, protected (warm token) vs public route
+loadtest:
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	./scripts/loadtest.sh
 
 ## run: the main job, an example API protected by clerkguard
 run:

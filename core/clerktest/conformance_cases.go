@@ -297,6 +297,7 @@ func conformanceCases() []conformanceCase {
 			wantHeader(t, r, clerk.HeaderAuthReason, string(clerk.ReasonUnexpectedError))
 		}},
 	}
+	cases = append(cases, machineConformanceCases()...)
 	for _, k := range bypassKinds {
 		cases = append(cases, conformanceCase{"bypass/" + k.name, func(t *testing.T, s *suite) { s.bypass(t, k.variants) }})
 	}

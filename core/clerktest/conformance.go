@@ -134,11 +134,12 @@ func reportFields(a *clerk.Auth) *authFields {
 
 // RunAdapterConformance runs the behaviour every clerkguard adapter must
 // have, as subtests of t: token sources and failures, every Protect
-// outcome, Clerk's handshake redirects and the headers it sets,
-// organization sync, the handler form with route matchers, Protect without
-// Middleware failing closed, the Auth reaching both the framework's accessor
-// and the request context, concurrent requests, and path-normalisation
-// bypass attempts against protected prefixes. It is modelled on
+// outcome, Clerk's handshake redirects and the headers it sets, machine
+// tokens, organization sync, the handler form with route matchers, Protect
+// without Middleware failing closed, the Auth reaching both the
+// framework's accessor and the request context, concurrent requests, and
+// path-normalisation bypass attempts against protected prefixes. It is
+// modelled on
 // testing/slogtest: an adapter's test builds a real router in
 // [Harness].NewApp and calls it.
 //

@@ -48,10 +48,11 @@ func NewGuard(a Authenticator, opts ...GuardOption) *Guard {
 //
 //	isAdmin := clerk.MustRouteMatcher("/admin(.*)")
 //	clerk.WithHandler(func(auth *clerk.Auth, req clerk.Request) error {
-//		if ok, err := isAdmin.Match(req); err != nil || ok {
-//			return errors.Join(err, auth.Protect(clerk.Role("org:admin")))
+//		ok, err := isAdmin.Match(req)
+//		if err != nil || !ok {
+//			return err // a malformed path answers 400
 //		}
-//		return nil
+//		return auth.Protect(clerk.Role("org:admin"))
 //	})
 func WithHandler(h func(auth *Auth, req Request) error) GuardOption {
 	return func(g *Guard) { g.handler = h }
@@ -74,6 +75,10 @@ type GuardResult struct {
 	// Decision, when not nil, is the response to write instead of running
 	// the rest of the chain (a handshake redirect, or the handler's refusal).
 	Decision *Decision
+	// Err is the handler's error behind Decision (a *ProtectError, a
+	// *MalformedURLError, or the handler's own), for frameworks that
+	// return errors to their error handler.
+	Err error
 }
 
 // Check authenticates req and runs the handler.
@@ -93,8 +98,9 @@ func (g *Guard) Check(ctx context.Context, req Request) GuardResult {
 		return res
 	}
 	if g.handler != nil {
-		if d := DecisionFor(g.handler(s.Auth, req)); d != nil {
-			res.Decision = d
+		err := g.handler(s.Auth, req)
+		if d := DecisionFor(err); d != nil {
+			res.Decision, res.Err = d, err
 		}
 	}
 	return res

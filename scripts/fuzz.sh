@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
-# Runs every fuzz target of the given modules for $FUZZTIME (default 10s) each.
-# `go test -fuzz` takes one target and one package at a time, so targets are
-# listed first with `go test -list`.
+# Runs every fuzz target of the given modules for $FUZZTIME (default 10s)
+# each. `go test -fuzz` takes one target and one package at a time, so the
+# targets are listed first with `go test -list`. Each target's committed
+# corpus (testdata/fuzz/<FuzzName>/) is its starting point; a crash writes
+# the failing input there and fails the run: commit it as a regression case.
 set -euo pipefail
 fuzztime=${FUZZTIME:-10s}
 root=$(cd "$(dirname "$0")/.." && pwd)
-count=0
+
+targets=()
 for m in "$@"; do
 	cd "$root/$m"
 	for pkg in $(go list ./...); do
 		for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
-			echo "== fuzz $pkg $target ($fuzztime)"
-			go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg"
-			count=$((count + 1))
+			targets+=("$m $pkg $target")
 		done
 	done
 done
-echo "fuzz: $count targets run for $fuzztime each"
+echo "fuzz: ${#targets[@]} targets, $fuzztime each"
+
+start=$SECONDS
+count=0
+for t in "${targets[@]}"; do
+	read -r m pkg target <<<"$t"
+	dir=$(cd "$root/$m" && go list -f '{{.Dir}}' "$pkg")
+	seeds=$(find "$dir/testdata/fuzz/$target" -type f 2>/dev/null | wc -l)
+	echo "== fuzz $pkg $target ($fuzztime, $seeds corpus files)"
+	(cd "$root/$m" && go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg")
+	count=$((count + 1))
+done
+echo "fuzz: $count targets run for $fuzztime each in $((SECONDS - start))s, no crash"

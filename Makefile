@@ -53,13 +53,14 @@ interop:
 	cd core && CLERKGUARD_INTEROP=1 go test -count=1 -run '^TestInterop' -v .
 
 ## e2e: the browser flow of the Gin example (sign-in, organization sync, a permission, sign-out)
-## in Debian's headless chromium, installed with apt-get when missing; steps printed as they
-## pass, screenshots in examples/e2e/screenshots/
-E2E_TIMEOUT ?= 5m
+## in Debian's headless chromium, installed with apt-get when missing, then the same flow against
+## the Echo, chi and Fiber examples; steps printed as they pass, screenshots in
+## examples/e2e/screenshots/
+E2E_TIMEOUT ?= 8m
 e2e:
 	@command -v chromium >/dev/null 2>&1 || (export DEBIAN_FRONTEND=noninteractive; apt-get update && apt-get install -y chromium)
 	cd examples && CLERKGUARD_E2E=1 CLERKGUARD_CHROMIUM="$$(command -v chromium)" \
-		go test -count=1 -v -timeout $(E2E_TIMEOUT) -run '^TestBrowserFlow$$' ./e2e
+		go test -count=1 -v -timeout $(E2E_TIMEOUT) -run '^TestBrowserFlow' ./e2e
 
 ## loadtest: wrk on loopback against the chi example, protected (warm token) vs public route
 loadtest:

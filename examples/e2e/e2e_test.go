@@ -1,17 +1,21 @@
 package e2e
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,6 +31,8 @@ import (
 const (
 	browserStartTimeout = 60 * time.Second
 	stepTimeout         = 30 * time.Second
+	exampleBuildTimeout = 3 * time.Minute
+	exampleStartTimeout = 30 * time.Second
 	screenshotTimeout   = 10 * time.Second
 )
 
@@ -36,14 +42,7 @@ const (
 // is a subtest (so `go test -v` prints it as it passes, with its time),
 // logs the chain of document requests it caused, and leaves a screenshot.
 func TestBrowserFlow(t *testing.T) {
-	if os.Getenv("CLERKGUARD_E2E") != "1" {
-		t.Skip("drives a real browser: run `make e2e`, or set CLERKGUARD_E2E=1")
-	}
-	exe := cmp.Or(os.Getenv("CLERKGUARD_CHROMIUM"), "/usr/bin/chromium")
-	if _, err := os.Stat(exe); err != nil {
-		t.Fatalf("no browser (`make e2e` installs Debian's chromium): %v", err)
-	}
-
+	exe := browser(t)
 	setup, err := demo.NewDev()
 	if err != nil {
 		t.Fatal(err)
@@ -51,8 +50,44 @@ func TestBrowserFlow(t *testing.T) {
 	t.Cleanup(setup.Close)
 	app := httptest.NewServer(ginapp.New(setup)) // 127.0.0.1, a free port
 	t.Cleanup(app.Close)
+	browserFlow(t, exe, app.URL, setup.Dev.URL(), screenshotDir(t, "gin"))
+}
 
-	f := &flow{t: t, app: app.URL, dev: setup.Dev.URL(), shots: screenshotDir(t)}
+// TestBrowserFlowExamples runs the same steps against the Echo, chi and
+// Fiber examples, built and started as a user would (go build, then the
+// binary with ADDR=127.0.0.1:0 and no Clerk keys), each with a browser of
+// its own: the adapters differ in how they write redirects and cookies.
+func TestBrowserFlowExamples(t *testing.T) {
+	exe := browser(t)
+	examples := []string{"echo", "chi", "fiber"}
+	bin := buildExamples(t, examples)
+	for _, fw := range examples {
+		t.Run(fw, func(t *testing.T) {
+			app, dev := startExample(t, filepath.Join(bin, fw))
+			browserFlow(t, exe, app, dev, screenshotDir(t, fw))
+		})
+	}
+}
+
+// browser skips the test unless CLERKGUARD_E2E=1 and returns the browser
+// to drive: $CLERKGUARD_CHROMIUM, else Debian's /usr/bin/chromium.
+func browser(t *testing.T) string {
+	t.Helper()
+	if os.Getenv("CLERKGUARD_E2E") != "1" {
+		t.Skip("drives a real browser: run `make e2e`, or set CLERKGUARD_E2E=1")
+	}
+	exe := cmp.Or(os.Getenv("CLERKGUARD_CHROMIUM"), "/usr/bin/chromium")
+	if _, err := os.Stat(exe); err != nil {
+		t.Fatalf("no browser (`make e2e` installs Debian's chromium): %v", err)
+	}
+	return exe
+}
+
+// browserFlow is the user's journey, one step after the other, in a fresh
+// browser against the example at app using the development instance at
+// dev.
+func browserFlow(t *testing.T, exe, app, dev, shots string) {
+	f := &flow{t: t, app: app, dev: dev, shots: shots}
 	f.startBrowser(exe)
 	t.Logf("app %s, development instance %s, screenshots in %s", f.app, f.dev, f.shots)
 
@@ -376,10 +411,10 @@ func (f *flow) logPage(t *testing.T) {
 	t.Logf("the browser is on %s, showing:\n%.1000s", loc, body)
 }
 
-// screenshotDir is $CLERKGUARD_E2E_SCREENSHOTS, else ./screenshots, emptied
-// of an earlier run's images.
-func screenshotDir(t *testing.T) string {
-	dir := cmp.Or(os.Getenv("CLERKGUARD_E2E_SCREENSHOTS"), "screenshots")
+// screenshotDir is the folder name in $CLERKGUARD_E2E_SCREENSHOTS, else in
+// ./screenshots, emptied of an earlier run's images.
+func screenshotDir(t *testing.T, name string) string {
+	dir := filepath.Join(cmp.Or(os.Getenv("CLERKGUARD_E2E_SCREENSHOTS"), "screenshots"), name)
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -393,6 +428,88 @@ func screenshotDir(t *testing.T) string {
 	}
 	return dir
 }
+
+// buildExamples builds the examples (directories of the examples module)
+// with one go build, into a temporary directory it returns.
+func buildExamples(t *testing.T, names []string) string {
+	t.Helper()
+	bin := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), exampleBuildTimeout)
+	defer cancel()
+	args := []string{"build", "-o", bin + string(filepath.Separator)}
+	for _, n := range names {
+		args = append(args, "./"+n)
+	}
+	build := exec.CommandContext(ctx, "go", args...)
+	build.Dir = ".." // the examples module
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return bin
+}
+
+// startExample starts the example program exe on a free loopback port,
+// without Clerk keys, and returns its URL and its development instance's,
+// read from its banner. It stops the example with SIGTERM at the end of
+// the test (and kills it 5 seconds later).
+func startExample(t *testing.T, exe string) (app, dev string) {
+	t.Helper()
+	fw := filepath.Base(exe)
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), "ADDR=127.0.0.1:0", "CLERK_SECRET_KEY=", "CLERK_PUBLISHABLE_KEY=")
+	cmd.Stderr = os.Stderr
+	cmd.WaitDelay = 5 * time.Second
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+
+	found := make(chan [2]string, 1)
+	go func() {
+		var app, dev string
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(nil, 1<<20) // curl lines carry tokens
+		for sc.Scan() {
+			if m := bannerApp.FindStringSubmatch(sc.Text()); m != nil {
+				app = m[1]
+			}
+			if m := bannerDev.FindStringSubmatch(sc.Text()); m != nil {
+				dev = m[1]
+			}
+			if app != "" && dev != "" {
+				found <- [2]string{app, dev}
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, stdout) // keep the pipe drained
+	}()
+	select {
+	case urls := <-found:
+		return urls[0], urls[1]
+	case <-time.After(exampleStartTimeout):
+		t.Fatalf("examples/%s printed no banner with its URLs within %v", fw, exampleStartTimeout)
+	}
+	return "", ""
+}
+
+var (
+	bannerApp = regexp.MustCompile(`example listening on (http://\S+)`)
+	bannerDev = regexp.MustCompile(`offline development instance at (http://\S+)`)
+)
 
 func testID(id string) string { return `[data-testid="` + id + `"]` }
 

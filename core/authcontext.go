@@ -42,12 +42,11 @@ const maxCookieHeader = 32 << 10
 
 // cookieNames are a client's cookie names, built once (suffix per key).
 type cookieNames struct {
-	suffix        string
-	session       string // __session_<sfx>
-	clientUat     string
-	refresh       string
-	devBrowser    string
-	suffixedNames [4]string
+	suffix     string
+	session    string // __session_<sfx>
+	clientUat  string
+	refresh    string
+	devBrowser string
 }
 
 func newCookieNames(pk string) cookieNames {

@@ -400,6 +400,7 @@ func withQuery(u *url.URL, q searchParams) string {
 
 func handshakeTokenError(te *TokenError) error {
 	if te.Reason == ReasonTokenInvalidSignature {
+		//lint:ignore ST1005 Clerk's own message, word for word
 		return errors.New("Clerk: Handshake token verification failed due to an invalid signature. If you have switched Clerk keys locally, clear your cookies and try again.")
 	}
 	return errors.New("Clerk: Handshake token verification failed: " + te.FullMessage() + ".")

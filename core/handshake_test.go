@@ -231,7 +231,7 @@ func TestHandshakeResolution(t *testing.T) {
 	}
 	fake := handshakeFake(t, payloads)
 
-	t.Run("§1.8.4: a nonce (cookie, production) is resolved through the Backend API; directives forwarded verbatim; no Location", func(t *testing.T) {
+	t.Run("step 1 / §1.8.4: a nonce (cookie, production) is resolved through the Backend API; directives forwarded verbatim; no Location", func(t *testing.T) {
 		t.Parallel()
 		c, _ := atClient(t, fake.use)
 		s := atAuthn(c, atReq(atKFetch, atApp+"/", []string{atCookie("__clerk_handshake_nonce", "n-signed-in")}))
@@ -307,7 +307,7 @@ func TestHandshakeResolution(t *testing.T) {
 			t.Errorf("skew not logged:\n%s", logs)
 		}
 	})
-	t.Run("§1.8.4: past the 24 hours the resolution fails and the flow goes on (step 1)", func(t *testing.T) {
+	t.Run("step 1: past the 24 hours the resolution fails and the flow goes on", func(t *testing.T) {
 		t.Parallel()
 		c, logs := atClient(t, func(o *clerk.Options) { atDevOpts(o); fake.use(o) })
 		s := atAuthn(c, atReq(atKFetch, "http://localhost:3000/?__clerk_handshake_nonce=n-dev-2days", []string{atCookie("__clerk_db_jwt", "dvb")}))
@@ -361,9 +361,9 @@ func TestHandshakeToken(t *testing.T) {
 	}{
 		{"a valid handshake token: its directives, signed in", false, atKey().MustSign(payload), clerk.StatusSignedIn, "", ""},
 		{"the session category is accepted", false, atKey().MustSign(payload, clerktest.WithCategory(clerktest.CategorySession)), clerk.StatusSignedIn, "", ""},
-		{"production: a bad signature is logged and the cookies decide", false, atOther().MustSign(payload), clerk.StatusSignedIn, "", ""},
-		{"production: garbage is logged and the cookies decide", false, "garbage", clerk.StatusSignedIn, "", ""},
-		{"development: a bad signature fails the request with Clerk's advice", true, atOther().MustSign(payload), clerk.StatusSignedOut, clerk.ReasonUnexpectedError,
+		{"step 1: production: a bad signature is logged and the cookies decide", false, atOther().MustSign(payload), clerk.StatusSignedIn, "", ""},
+		{"step 1: production: garbage is logged and the cookies decide", false, "garbage", clerk.StatusSignedIn, "", ""},
+		{"step 1: development: a bad signature fails the request with Clerk's advice", true, atOther().MustSign(payload), clerk.StatusSignedOut, clerk.ReasonUnexpectedError,
 			"Clerk: Handshake token verification failed due to an invalid signature. If you have switched Clerk keys locally, clear your cookies and try again."},
 		{"development: a template category", true, atKey().MustSign(payload, clerktest.WithCategory(clerktest.CategoryTemplate)), clerk.StatusSignedOut, clerk.ReasonUnexpectedError,
 			"Clerk: Handshake token verification failed: Invalid handshake token category. Make sure that this is a valid Clerk-generated JWT. (reason=token-invalid, token-carrier=undefined)."},

@@ -718,3 +718,19 @@ func atWriteJSON(w http.ResponseWriter, status int, body string) {
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, body)
 }
+
+// TestWithoutPublishableKey: without a publishable key there is no cookie
+// flow (Clerk throws; design: signed out with a configuration error), while
+// Authorization headers are verified as usual.
+func TestWithoutPublishableKey(t *testing.T) {
+	t.Parallel()
+	c, _ := atClient(t, func(o *clerk.Options) { o.PublishableKey = "" })
+	s := atAuthn(c, atReq(atKDoc, atApp+"/", []string{atCookie("__session", atTok()), atCookie("__client_uat", "1")}))
+	atWant(t, s, clerk.StatusSignedOut, clerk.ReasonSessionTokenAndUATMissing)
+	var ce *clerk.ConfigError
+	if !errors.As(s.Err, &ce) || ce.Field != "PublishableKey" {
+		t.Errorf("err = %v, want a PublishableKey configuration error", s.Err)
+	}
+	s = atAuthn(c, atReq(atKFetch, atApp+"/", nil, "Authorization", "Bearer "+atTok()))
+	atWant(t, s, clerk.StatusSignedIn, "")
+}

@@ -193,3 +193,14 @@ func TestRefreshRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestRefreshWithoutSecretKey: a networkless client (JWTKey only) has no
+// Backend API to refresh with (spec §1.9 "missing-api-client").
+func TestRefreshWithoutSecretKey(t *testing.T) {
+	t.Parallel()
+	c, _ := atClient(t, func(o *clerk.Options) { o.SecretKey = "" })
+	sfx := clerk.CookieSuffix(atProd)
+	expired := atTok(clerktest.WithExp(-time.Minute), clerktest.WithIat(-2*time.Minute))
+	s := atAuthn(c, atReq(atKFetch, atApp+"/", []string{atCookie("__session", expired), atCookie("__client_uat", "1"), atCookie("__refresh_"+sfx, "rt")}))
+	atWant(t, s, clerk.StatusSignedOut, "session-token-expired-refresh-missing-api-client")
+}

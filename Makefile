@@ -7,7 +7,7 @@ TOOLS        := $(CURDIR)/.tools
 FUZZTIME     ?= 10s
 BENCHTIME    ?= 1s
 
-.PHONY: all test isolated lint bench bench-all loadtest fuzz interop e2e run tidy fmt
+.PHONY: all test isolated lint bench bench-all loadtest fuzz soak interop e2e run tidy fmt
 
 all: test
 
@@ -46,6 +46,16 @@ bench-all:
 ## fuzz: every fuzz target for FUZZTIME each
 fuzz:
 	@FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh $(MODULES)
+
+## soak: mixed traffic (valid, expired, forged, machine, anonymous) from concurrent clients against
+## the chi example's API on loopback with clerkdev behind it, a key rotation and a JWKS outage in
+## the middle; zero wrong decisions, bounded heap; prints the figures. SOAK_DURATION bounds it
+## (the run also stops at SOAK_REQUESTS requests).
+SOAK_DURATION ?= 40s
+SOAK_REQUESTS ?= 2000000
+soak:
+	cd examples && CLERKGUARD_SOAK=1 CLERKGUARD_SOAK_DURATION=$(SOAK_DURATION) CLERKGUARD_SOAK_REQUESTS=$(SOAK_REQUESTS) \
+		go test -count=1 -timeout 3m -run '^TestSoak$$' -v ./soak
 
 ## interop: differential tests against Clerk's own JavaScript (Node.js and npm; pinned in interop/)
 interop:

@@ -12,6 +12,9 @@ targets=()
 for m in "$@"; do
 	cd "$root/$m"
 	for pkg in $(go list ./...); do
+		# Only packages with a Fuzz function are compiled for listing.
+		dir=$(go list -f '{{.Dir}}' "$pkg")
+		grep -qs '^func Fuzz' "$dir"/*_test.go || continue
 		for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
 			targets+=("$m $pkg $target")
 		done

@@ -496,6 +496,7 @@ func (g *corpusGen) headerCases() {
 					{"basic", "Basic dXNlcjpwYXNz"},
 					{"two-spaces", "Bearer  " + g.tok(inst)},
 					{"none", ""},
+					{"malformed-fea", "Bearer " + g.tok(inst, clerktest.WithOrg(clerktest.Org{ID: "org_1", Slug: "acme", Role: "admin"}), clerktest.WithClaim("fea", "nocolon"))},
 				}
 				for _, tk := range tokens {
 					b := reqBuild{cookies: g.devBrowser(inst, []string{ck("__session", g.tok(inst)), ck("__client_uat", g.unix(-10*time.Second))})}

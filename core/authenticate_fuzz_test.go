@@ -144,10 +144,10 @@ func TestAuthenticateBadInput(t *testing.T) {
 	}
 }
 
-// FuzzAuthenticateFlow sends random methods, paths, queries, cookies and
+// FuzzAuthenticate sends random methods, paths, queries, cookies and
 // headers through Authenticate with networkless clients (a PEM key, no
 // reachable Backend API): no panic, and the state invariants hold.
-func FuzzAuthenticateFlow(f *testing.F) {
+func FuzzAuthenticate(f *testing.F) {
 	tok := atTok()
 	f.Add(0, "GET", "/", "", "__session="+tok+"; __client_uat=1", "", "", "", "document", "text/html", "")
 	f.Add(1, "GET", "/orgs/acme", "__clerk_db_jwt=x&__clerk_synced=false", "__session="+tok, "", "app.example.com", "https", "document", "", "https://satellite.example/")

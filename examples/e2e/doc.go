@@ -2,12 +2,19 @@
 // example (examples/internal/ginapp) with an embedded clerkdev instance,
 // driven by a real headless Chromium through chromedp.
 //
-// It runs only when asked for, since it needs a browser:
+// TestBrowserFlow drives the Gin example's handler in-process, with a
+// clock it can move on (to let the session token expire);
+// TestBrowserFlowExamples builds the Echo, chi and Fiber examples and runs
+// the same steps against each program. Every step is a subtest that logs
+// the document requests it caused (the handshake redirects) and leaves a
+// screenshot.
+//
+// They run only when asked for, since they need a browser:
 //
 //	make e2e                                    # installs Debian's chromium when missing
 //	CLERKGUARD_E2E=1 go test -v -run TestBrowserFlow ./examples/e2e
 //
 // CLERKGUARD_CHROMIUM names the browser (default /usr/bin/chromium);
-// screenshots of every step go to examples/e2e/screenshots (git-ignored),
-// or to CLERKGUARD_E2E_SCREENSHOTS.
+// screenshots go to examples/e2e/screenshots/<framework>/ (git-ignored), or
+// under CLERKGUARD_E2E_SCREENSHOTS.
 package e2e

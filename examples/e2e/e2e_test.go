@@ -15,13 +15,16 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/clerkguard/clerkguard/core/clerkdev"
 	"github.com/clerkguard/clerkguard/examples/internal/demo"
 	"github.com/clerkguard/clerkguard/examples/internal/ginapp"
 )
@@ -43,14 +46,23 @@ const (
 // logs the chain of document requests it caused, and leaves a screenshot.
 func TestBrowserFlow(t *testing.T) {
 	exe := browser(t)
-	setup, err := demo.NewDev()
+	// The instance and the app share a clock that the test can move on,
+	// to let the session token expire without waiting for it.
+	var ahead atomic.Int64
+	cfg := clerkdev.DefaultConfig()
+	cfg.Clock = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+	setup, err := demo.NewDevConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(setup.Close)
 	app := httptest.NewServer(ginapp.New(setup)) // 127.0.0.1, a free port
 	t.Cleanup(app.Close)
-	browserFlow(t, exe, app.URL, setup.Dev.URL(), screenshotDir(t, "gin"))
+	clock := &clockControl{
+		advance:   func(d time.Duration) { ahead.Add(int64(d)) },
+		refreshes: func() int { return setup.Dev.Requests("/v1/sessions/{sid}/refresh") },
+	}
+	browserFlow(t, exe, app.URL, setup.Dev.URL(), screenshotDir(t, "gin"), clock)
 }
 
 // TestBrowserFlowExamples runs the same steps against the Echo, chi and
@@ -64,7 +76,7 @@ func TestBrowserFlowExamples(t *testing.T) {
 	for _, fw := range examples {
 		t.Run(fw, func(t *testing.T) {
 			app, dev := startExample(t, filepath.Join(bin, fw))
-			browserFlow(t, exe, app, dev, screenshotDir(t, fw))
+			browserFlow(t, exe, app, dev, screenshotDir(t, fw), nil)
 		})
 	}
 }
@@ -83,10 +95,17 @@ func browser(t *testing.T) string {
 	return exe
 }
 
+// clockControl moves the clock of an in-process app and its development
+// instance on, and counts the instance's session refreshes.
+type clockControl struct {
+	advance   func(time.Duration)
+	refreshes func() int
+}
+
 // browserFlow is the user's journey, one step after the other, in a fresh
 // browser against the example at app using the development instance at
-// dev.
-func browserFlow(t *testing.T, exe, app, dev, shots string) {
+// dev. With clock, it also lets the session token expire.
+func browserFlow(t *testing.T, exe, app, dev, shots string, clock *clockControl) {
 	f := &flow{t: t, app: app, dev: dev, shots: shots}
 	f.startBrowser(exe)
 	t.Logf("app %s, development instance %s, screenshots in %s", f.app, f.dev, f.shots)
@@ -149,6 +168,46 @@ func browserFlow(t *testing.T, exe, app, dev, shots string) {
 			t.Errorf("/api/me = %v, want Bob", me)
 		}
 	})
+
+	f.step("Bob opens /orgs/globex/dashboard, not a member: activation gives up after three handshakes", func(t *testing.T, ctx context.Context) {
+		// The instance keeps the active organization, so the app asks
+		// again until Clerk's loop guard (the __clerk_redirect_count
+		// cookie, counting to 3) skips the activation and serves the page
+		// with the organization unchanged.
+		f.navigate(t, ctx, "/orgs/globex/dashboard", 200)
+		f.wantPage(t, ctx, "/orgs/globex/dashboard")
+		// Three when each round trip takes under the cookie's 2 seconds;
+		// more on a machine slow enough to let it expire in between.
+		if n := f.countChain(f.dev+"/v1/client/handshake?", "organization_id=globex"); n < 3 {
+			t.Errorf("%d handshakes with organization_id=globex, want 3", n)
+		}
+		f.wantText(t, ctx, testID("user-id"), "user_bob")
+		f.wantText(t, ctx, testID("org-slug"), "acme")
+	})
+
+	if clock != nil {
+		// Clerk refreshes an expired cookie token of a GET on the server
+		// (POST /v1/sessions/{sid}/refresh with the __refresh cookie, spec
+		// §1.9) and answers signed in with new cookies: no redirect.
+		f.step("two minutes later (session token expired): the next page refreshes the session, no redirect", func(t *testing.T, ctx context.Context) {
+			before := clock.refreshes()
+			clock.advance(2 * time.Minute) // session tokens live 60 seconds
+			f.navigate(t, ctx, "/dashboard", 200)
+			f.wantPage(t, ctx, "/dashboard")
+			if hops := f.nav.snapshot(); len(hops) != 1 {
+				t.Errorf("%d document requests, want 1 (no redirect)", len(hops))
+			}
+			f.wantText(t, ctx, testID("user-id"), "user_bob")
+			f.wantText(t, ctx, testID("org-slug"), "acme")
+			f.navigate(t, ctx, "/api/me", 200) // with the new cookies: no second refresh
+			if me := f.json(t, ctx); me["userId"] != "user_bob" {
+				t.Errorf("/api/me = %v, want Bob", me)
+			}
+			if n := clock.refreshes() - before; n != 1 {
+				t.Errorf("%d session refreshes, want 1 (the browser keeps the refreshed cookies)", n)
+			}
+		})
+	}
 
 	f.step("sign out: /dashboard redirects to the sign-in page again", func(t *testing.T, ctx context.Context) {
 		f.signOut(t, ctx)
@@ -235,6 +294,7 @@ func (f *flow) step(name string, fn func(t *testing.T, ctx context.Context)) {
 		f.nav.reset()
 		ctx, cancel := context.WithTimeout(f.tab, stepTimeout)
 		defer cancel()
+		f.pause(t, ctx)
 		defer func() {
 			for _, line := range f.nav.lines(f.app, f.dev) {
 				t.Log("  " + line)
@@ -251,6 +311,31 @@ func (f *flow) step(name string, fn func(t *testing.T, ctx context.Context)) {
 	})
 	if !ok {
 		f.t.FailNow()
+	}
+}
+
+// pause makes the browser look as if the user paused before the step, as
+// a user does between two actions: it deletes Clerk's handshake loop-guard
+// cookie, which would have expired by then. The cookie lives 2 seconds and
+// counts every handshake redirect while it lives (the guard trips at 3,
+// spec §1.8.3 and §8), so steps that follow each other faster than a user
+// would add up their handshakes: a third quick organization switch would
+// be skipped as a "loop". Clerk behaves the same; step 7 shows the guard
+// within one navigation.
+func (f *flow) pause(t *testing.T, ctx context.Context) {
+	t.Helper()
+	u, err := url.Parse(f.app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		// Every path: the cookie has none, so it takes the directory of
+		// the URL that set it (/orgs/globex for /orgs/globex/dashboard).
+		_, err := cdp.Call(ctx, tg, network.DeleteCookies, network.DeleteCookiesParams{Name: "__clerk_redirect_count", Domain: u.Hostname()})
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("deleting the loop-guard cookie: %v", err)
 	}
 }
 
@@ -363,19 +448,25 @@ func (f *flow) json(t *testing.T, ctx context.Context) map[string]any {
 // with prefix and contains every part.
 func (f *flow) wantChain(t *testing.T, what, prefix string, parts ...string) {
 	t.Helper()
+	if f.countChain(prefix, parts...) == 0 {
+		t.Errorf("no %s in the redirect chain (a request to %s with %q)", what, prefix, parts)
+	}
+}
+
+// countChain counts the requests of the step that start with prefix and
+// contain every part.
+func (f *flow) countChain(prefix string, parts ...string) int {
+	n := 0
 	for _, h := range f.nav.snapshot() {
-		if !strings.HasPrefix(h.url, prefix) {
-			continue
-		}
-		ok := true
+		ok := strings.HasPrefix(h.url, prefix)
 		for _, p := range parts {
 			ok = ok && strings.Contains(h.url, p)
 		}
 		if ok {
-			return
+			n++
 		}
 	}
-	t.Errorf("no %s in the redirect chain (a request to %s with %q)", what, prefix, parts)
+	return n
 }
 
 // screenshot saves the page as <dir>/<nn>-<name>.png (FAILED in the name

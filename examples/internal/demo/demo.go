@@ -66,7 +66,14 @@ func New() (*Setup, error) {
 // loopback, whatever the environment says (tests use it). Close it when
 // done.
 func NewDev() (*Setup, error) {
-	dev, err := clerkdev.Start(clerkdev.DefaultConfig())
+	return NewDevConfig(clerkdev.DefaultConfig())
+}
+
+// NewDevConfig is [NewDev] with the development instance's configuration
+// cfg (its users and organizations, token lifetimes, clock). The client
+// uses the same clock, cfg.Clock, so a test can move time for both.
+func NewDevConfig(cfg clerkdev.Config) (*Setup, error) {
+	dev, err := clerkdev.Start(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("starting the offline Clerk development instance: %w", err)
 	}
@@ -81,6 +88,7 @@ func NewDev() (*Setup, error) {
 		SignInURL:        s.SignInURL,
 		SignUpURL:        s.SignUpURL,
 		OrganizationSync: &sync,
+		Clock:            cfg.Clock,
 	})
 	if err != nil {
 		dev.Close()

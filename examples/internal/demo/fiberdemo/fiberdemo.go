@@ -34,7 +34,14 @@ func Serve(s *demo.Setup, app *fiber.App) error {
 }
 
 // AbsURL is the absolute URL of the request of c, for demo.Page's links:
-// the development instance's pages send the browser back there.
+// the development instance's pages send the browser back there. It is
+// built from the path and query, not c.OriginalURL(), which is the whole
+// URL for a request in absolute form (GET http://host/path HTTP/1.1).
 func AbsURL(c fiber.Ctx) string {
-	return c.BaseURL() + c.OriginalURL()
+	uri := c.Request().URI()
+	u := c.BaseURL() + string(uri.PathOriginal())
+	if q := uri.QueryString(); len(q) > 0 {
+		u += "?" + string(q)
+	}
+	return u
 }

@@ -62,15 +62,15 @@ interop:
 	cd interop && npm ci --no-audit --no-fund
 	cd core && CLERKGUARD_INTEROP=1 go test -count=1 -run '^TestInterop' -v .
 
-## e2e: the browser flow of the Gin example (sign-in, organization sync, a permission, sign-out)
-## in Debian's headless chromium, installed with apt-get when missing, then the same flow against
-## the Echo, chi and Fiber examples; steps printed as they pass, screenshots in
-## examples/e2e/screenshots/
+## e2e: the browser flow of the Gin example (sign-in, organization sync, a permission, session
+## refresh, sign-out) in Debian's headless chromium, installed with apt-get when missing; the same
+## flow against the Echo, chi and Fiber examples; a restarted example and two apps side by side.
+## Steps printed as they pass, screenshots in examples/e2e/screenshots/
 E2E_TIMEOUT ?= 8m
 e2e:
 	@command -v chromium >/dev/null 2>&1 || (export DEBIAN_FRONTEND=noninteractive; apt-get update && apt-get install -y chromium)
 	cd examples && CLERKGUARD_E2E=1 CLERKGUARD_CHROMIUM="$$(command -v chromium)" \
-		go test -count=1 -v -timeout $(E2E_TIMEOUT) -run '^TestBrowserFlow' ./e2e
+		go test -count=1 -v -timeout $(E2E_TIMEOUT) -run '^TestBrowser' ./e2e
 
 ## loadtest: wrk on loopback against the chi example, protected (warm token) vs public route
 loadtest:

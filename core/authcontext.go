@@ -193,8 +193,23 @@ func parseAuthorization(h string) string {
 // host[:port] and http or https, so a hostile proxy header (a path, a
 // user@, a script scheme, CR/LF) leaves the request's own URL in place.
 func clerkURL(r Request) *url.URL {
-	raw := r.URL()
-	u := *raw
+	u := new(url.URL)
+	clerkURLInto(r, u)
+	return u
+}
+
+// urlCopier lets a Request fill a URL without allocating one (NewRequest's
+// view of a server request).
+type urlCopier interface{ copyURL(dst *url.URL) }
+
+// clerkURLInto is clerkURL writing into dst.
+func clerkURLInto(r Request, dst *url.URL) {
+	if uc, ok := r.(urlCopier); ok {
+		uc.copyURL(dst)
+	} else {
+		*dst = *r.URL()
+	}
+	u := dst
 	u.Fragment, u.RawFragment = "", ""
 	u.User = nil
 	u.Opaque = ""
@@ -220,7 +235,6 @@ func clerkURL(r Request) *url.URL {
 	if (proto == "http" || proto == "https") && validHost(host) {
 		u.Scheme, u.Host = proto, host
 	}
-	return &u
 }
 
 // validHost accepts host, host:port, [v6] and [v6]:port with the
@@ -323,6 +337,14 @@ type authContext struct {
 
 	orgTarget     OrganizationSyncTarget
 	orgTargetDone bool
+
+	// The request's other per-request values live here too, so that a
+	// signed-in request costs one allocation: the Clerk URL, the signed-in
+	// state, its Auth and the request info Protect reads.
+	urlBuf  url.URL
+	stBuf   RequestState
+	authBuf Auth
+	riBuf   requestInfo
 }
 
 // query is the Clerk URL's query as URLSearchParams parses it (pairs in
@@ -362,7 +384,8 @@ func (c *Client) newAuthContext(req Request, acc TokenAcceptance) *authContext {
 		// Machine-only requests read the header and nothing else.
 		return ac
 	}
-	ac.clerkURL = clerkURL(req)
+	clerkURLInto(req, &ac.urlBuf)
+	ac.clerkURL = &ac.urlBuf
 	ac.origin = req.Header("Origin")
 	ac.referrer = req.Header("Referer")
 	ac.secFetchDest = req.Header("Sec-Fetch-Dest")

@@ -90,18 +90,22 @@ func (a TokenAcceptance) applyAuthenticate(c *authenticateConfig) { c.accepts = 
 // It never fails: problems become a signed-out state with Clerk's reason.
 // The returned state's Auth is never nil.
 func (c *Client) Authenticate(ctx context.Context, req Request, opts ...AuthenticateOption) *RequestState {
-	cfg := authenticateConfig{accepts: TokenAcceptance{single: SessionToken}}
+	// AuthenticateOption is sealed and TokenAcceptance is its only kind; a
+	// type switch (rather than applying through the interface) keeps the
+	// configuration off the heap.
+	accepts := TokenAcceptance{single: SessionToken}
 	for _, o := range opts {
-		if o != nil {
-			o.applyAuthenticate(&cfg)
+		if ta, ok := o.(TokenAcceptance); ok {
+			accepts = ta
 		}
 	}
-	ac := c.newAuthContext(req, cfg.accepts)
-	s := c.authenticate(ctx, ac, cfg.accepts)
+	ac := c.newAuthContext(req, accepts)
+	s := c.authenticate(ctx, ac, accepts)
 	if ac.clerkURL == nil {
 		ac.clerkURL = clerkURL(req)
 	}
-	s.Auth.req = &requestInfo{c: c, ac: ac, state: s, raw: s.Auth}
+	ac.riBuf = requestInfo{c: c, ac: ac, state: s, raw: s.Auth}
+	s.Auth.req = &ac.riBuf
 	if c.opts.Debug {
 		c.debugLog(ctx, ac, s)
 	}
@@ -114,10 +118,16 @@ func (c *Client) authenticate(ctx context.Context, ac *authContext, acc TokenAcc
 		s.Err = err
 		return s
 	}
+	// A header token is classified (and decoded) once per request.
+	var kind tokenKind
+	var decoded *decodedJWT
+	if ac.tokenInHeader != "" {
+		kind, decoded = c.inspect(ac.tokenInHeader)
+	}
 	if acc.list {
 		t := SessionToken
 		if ac.tokenInHeader != "" {
-			t = TokenTypeOf(ac.tokenInHeader)
+			t = kind.tt
 		}
 		if !acc.accepts(t) {
 			return c.signedOut("", ReasonTokenTypeMismatch, "", nil)
@@ -126,11 +136,11 @@ func (c *Client) authenticate(ctx context.Context, ac *authContext, acc TokenAcc
 	if ac.tokenInHeader != "" {
 		switch {
 		case acc.any || acc.list:
-			return c.authenticateAnyHeader(ctx, ac, acc)
+			return c.authenticateAnyHeader(ctx, ac, acc, kind, decoded)
 		case acc.effectiveSingle() == SessionToken:
-			return c.authenticateSessionHeader(ctx, ac)
+			return c.authenticateSessionHeader(ctx, ac, kind, decoded)
 		default:
-			return c.authenticateMachineHeader(ctx, ac, acc.effectiveSingle())
+			return c.authenticateMachineHeader(ctx, ac, acc.effectiveSingle(), kind)
 		}
 	}
 	if acc.singleMachine() {
@@ -162,19 +172,18 @@ func (c *Client) checkSatelliteOrigin(ac *authContext, acc TokenAcceptance) erro
 }
 
 // authenticateSessionHeader is spec §1.6.1.
-func (c *Client) authenticateSessionHeader(ctx context.Context, ac *authContext) *RequestState {
-	tok := ac.tokenInHeader
-	if _, machine := machineJWTType(tok); machine || hasNonSessionCategory(tok) {
+func (c *Client) authenticateSessionHeader(ctx context.Context, ac *authContext, kind tokenKind, d *decodedJWT) *RequestState {
+	if kind.machineJWT || kind.nonSession {
 		return c.signedOut(SessionToken, ReasonTokenTypeMismatch, "", nil)
 	}
-	return c.verifyHeaderSession(ctx, ac, tok)
+	return c.verifyHeaderSession(ctx, ac, ac.tokenInHeader, d)
 }
 
 // authenticateAnyHeader is spec §1.6.2, with the category check of §1.6.1
 // applied too (design §4.3): JWT-template tokens never sign a user in.
-func (c *Client) authenticateAnyHeader(ctx context.Context, ac *authContext, acc TokenAcceptance) *RequestState {
+func (c *Client) authenticateAnyHeader(ctx context.Context, ac *authContext, acc TokenAcceptance, kind tokenKind, d *decodedJWT) *RequestState {
 	tok := ac.tokenInHeader
-	if tt := TokenTypeOf(tok); tt != SessionToken {
+	if tt := kind.tt; tt != SessionToken {
 		if !acc.accepts(tt) {
 			st := tt
 			if !acc.list && !acc.any {
@@ -182,16 +191,16 @@ func (c *Client) authenticateAnyHeader(ctx context.Context, ac *authContext, acc
 			}
 			return c.signedOut(st, ReasonTokenTypeMismatch, "", nil)
 		}
-		return c.verifyMachine(ctx, tok, tt)
+		return c.verifyMachine(ctx, ac, tok, tt)
 	}
-	if hasNonSessionCategory(tok) {
+	if kind.nonSession {
 		return c.signedOut(SessionToken, ReasonTokenTypeMismatch, "", nil)
 	}
-	return c.verifyHeaderSession(ctx, ac, tok)
+	return c.verifyHeaderSession(ctx, ac, tok, d)
 }
 
-func (c *Client) verifyHeaderSession(ctx context.Context, ac *authContext, tok string) *RequestState {
-	claims, err := c.verifySession(ctx, tok)
+func (c *Client) verifyHeaderSession(ctx context.Context, ac *authContext, tok string, d *decodedJWT) *RequestState {
+	claims, err := c.verifySessionDecoded(ctx, tok, d, c.skew)
 	if err != nil {
 		return c.handleSessionTokenError(ctx, ac, err, CarrierHeader)
 	}
@@ -201,8 +210,13 @@ func (c *Client) verifyHeaderSession(ctx context.Context, ac *authContext, tok s
 // sessionSignedIn builds the signed-in state; a malformed fea claim (spec
 // §3.1 edge) makes it signed out with unexpected-error, as in Clerk.
 func (c *Client) sessionSignedIn(ac *authContext, claims *SessionClaims, tok string, h http.Header) *RequestState {
-	auth, err := authFromSessionClaims(claims, tok, c.treatPending)
-	if err != nil {
+	var auth *Auth
+	if ac != nil {
+		auth = &ac.authBuf
+	} else {
+		auth = new(Auth)
+	}
+	if err := c.sessionAuth(auth, claims, tok); err != nil {
 		s := c.signedOut(SessionToken, ReasonUnexpectedError, "", h)
 		s.Err = err
 		return s
@@ -211,15 +225,15 @@ func (c *Client) sessionSignedIn(ac *authContext, claims *SessionClaims, tok str
 }
 
 // authenticateMachineHeader is spec §6.4: one machine type accepted.
-func (c *Client) authenticateMachineHeader(ctx context.Context, ac *authContext, want TokenType) *RequestState {
+func (c *Client) authenticateMachineHeader(ctx context.Context, ac *authContext, want TokenType, kind tokenKind) *RequestState {
 	tok := ac.tokenInHeader
-	if tt := TokenTypeOf(tok); tt != want {
+	if kind.tt != want {
 		return c.signedOut(want, ReasonTokenTypeMismatch, "", nil)
 	}
-	return c.verifyMachine(ctx, tok, want)
+	return c.verifyMachine(ctx, ac, tok, want)
 }
 
-func (c *Client) verifyMachine(ctx context.Context, tok string, tt TokenType) *RequestState {
+func (c *Client) verifyMachine(ctx context.Context, ac *authContext, tok string, tt TokenType) *RequestState {
 	auth, err := c.verifyMachineToken(ctx, tok, tt)
 	if err != nil {
 		var me *MachineTokenError
@@ -232,12 +246,7 @@ func (c *Client) verifyMachine(ctx context.Context, tok string, tt TokenType) *R
 		s.Err = err
 		return s
 	}
-	return c.signedIn(nil, tt, tok, auth, nil)
-}
-
-func hasNonSessionCategory(tok string) bool {
-	d, err := decodeJWT(tok)
-	return err == nil && d.header.isNonSessionCategory()
+	return c.signedIn(ac, tt, tok, auth, nil)
 }
 
 // authenticateCookie is the cookie decision tree of spec §1.7.
@@ -337,25 +346,39 @@ func (c *Client) authenticateCookie(ctx context.Context, ac *authContext) *Reque
 	case hasActiveClient && !hasSessionToken:
 		return c.maybeHandshake(ac, ReasonClientUATWithoutSessionToken, "", nil)
 	}
-	// Steps 10-12: decode, category, iat before client_uat.
-	d, err := decodeJWT(ac.sessionTokenInCookie)
-	if err != nil {
-		return c.handleSessionTokenError(ctx, ac, copyErr(err), CarrierCookie)
+	// Steps 10-12: decode, category, iat before client_uat. A token the
+	// verified-token cache knows is not decoded again.
+	tok := ac.sessionTokenInCookie
+	var d *decodedJWT
+	var iat float64
+	var hasIat bool
+	if e := c.tokens.get(tok, c.keyGeneration()); e != nil {
+		if e.kind.machineJWT || e.kind.nonSession {
+			return c.signedOut(SessionToken, ReasonTokenTypeMismatch, "", nil)
+		}
+		// Verification required iat to be absent or a number.
+		iat, hasIat = e.claims.iat.v, e.claims.iat.isNum
+	} else {
+		var err error
+		if d, err = decodeJWT(tok); err != nil {
+			return c.handleSessionTokenError(ctx, ac, copyErr(err), CarrierCookie)
+		}
+		if k := kindOf(tok, d); k.machineJWT || k.nonSession {
+			return c.signedOut(SessionToken, ReasonTokenTypeMismatch, "", nil)
+		}
+		if d.claims == nil {
+			// A payload of JSON null: Clerk fails reading payload.iat.
+			s := c.signedOut(SessionToken, ReasonUnexpectedError, "", nil)
+			s.Err = errUnexpected
+			return s
+		}
+		iat, hasIat = jsToNumber(payloadMember(d, "iat"))
 	}
-	if _, machine := machineJWTType(ac.sessionTokenInCookie); machine || d.header.isNonSessionCategory() {
-		return c.signedOut(SessionToken, ReasonTokenTypeMismatch, "", nil)
-	}
-	if d.claims == nil {
-		// A payload of JSON null: Clerk fails reading payload.iat.
-		s := c.signedOut(SessionToken, ReasonUnexpectedError, "", nil)
-		s.Err = errUnexpected
-		return s
-	}
-	if iat, ok := jsToNumber(payloadMember(d, "iat")); ok && iat < float64(ac.clientUat) {
+	if hasIat && iat < float64(ac.clientUat) {
 		return c.maybeHandshake(ac, ReasonSessionTokenIATBeforeClientUAT, "", nil)
 	}
 	// Step 13: verify.
-	claims, err := c.verifySession(ctx, ac.sessionTokenInCookie)
+	claims, err := c.verifySessionDecoded(ctx, tok, d, c.skew)
 	if err != nil {
 		return c.handleSessionTokenError(ctx, ac, err, CarrierCookie)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"sync/atomic"
 )
 
 // SessionClaims are the claims of a Clerk session token (spec §3), decoded
@@ -53,6 +54,9 @@ type SessionClaims struct {
 	version numClaim
 	fva     json.RawMessage
 	raw     []byte
+	// authTemplate is the Auth built from these claims, kept so a cached
+	// token is turned into an Auth once (see Client.sessionAuth).
+	authTemplate atomic.Pointer[Auth]
 	// feaMalformed: fea is present but not a string (Clerk throws while
 	// building the auth object of a v2 token with an organization).
 	feaMalformed bool

@@ -253,7 +253,7 @@ func FuzzDecodeJWT(f *testing.F) {
 		_ = checkHeader(&d.header)
 		if d.claims != nil {
 			c := &Client{now: func() time.Time { return time.Unix(1700000000, 0) }, audience: []string{"a"}, authorizedParties: []string{"x"}}
-			_ = c.checkClaims(d.claims, d.payload, 5*time.Second, true)
+			_ = c.checkClaims(d.claims, d.payload, 5*time.Second, sessionChecks)
 		}
 	})
 }

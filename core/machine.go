@@ -89,13 +89,20 @@ func machineJWTType(token string) (TokenType, bool) {
 	if err != nil {
 		return "", false
 	}
+	tt := machineTypeOfDecoded(d)
+	return tt, tt != ""
+}
+
+// machineTypeOfDecoded is the machine type of a decoded JWT: M2M when sub
+// starts with "mch_", OAuth when typ is at+jwt, else "".
+func machineTypeOfDecoded(d *decodedJWT) TokenType {
 	if d.claims != nil && d.claims.sub.isString && strings.HasPrefix(d.claims.sub.v, "mch_") {
-		return M2MToken, true
+		return M2MToken
 	}
 	if d.header.Typ.isString && (d.header.Typ.v == "at+jwt" || d.header.Typ.v == "application/at+jwt") {
-		return OAuthToken, true
+		return OAuthToken
 	}
-	return "", false
+	return ""
 }
 
 // jwtShaped matches ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$.

@@ -297,7 +297,7 @@ func (c *Client) verifyM2MJWT(ctx context.Context, d *decodedJWT, token string) 
 	}
 	k, _, err := c.resolveKey(ctx, &d.header)
 	if err == nil {
-		err = c.verifyJWT(d, k, c.skew, false)
+		err = c.verifyJWT(d, k, c.skew, m2mChecks)
 	}
 	if err != nil {
 		return nil, wrapJWTError(MachineErrVerificationFailed, M2MToken, err)
@@ -329,12 +329,7 @@ func (c *Client) verifyOAuthJWT(ctx context.Context, d *decodedJWT, token string
 		// without typ. The audience goes to the OAuth rule below.
 		cp := *d
 		cp.header.Typ = strClaim{}
-		if d.claims != nil {
-			cl := *d.claims
-			cl.aud = audClaim{}
-			cp.claims = &cl
-		}
-		err = c.verifyJWT(&cp, k, c.skew, false)
+		err = c.verifyJWT(&cp, k, c.skew, oauthChecks)
 	}
 	if err != nil {
 		return nil, wrapJWTError(MachineErrVerificationFailed, OAuthToken, err)

@@ -35,6 +35,19 @@ func (h httpRequest) Method() string            { return h.r.Method }
 func (h httpRequest) Header(name string) string { return h.r.Header.Get(name) }
 func (h httpRequest) Headers() http.Header      { return h.r.Header }
 
+func (h httpRequest) copyURL(dst *url.URL) {
+	*dst = *h.r.URL
+	if dst.Host == "" {
+		dst.Host = h.r.Host
+	}
+	if dst.Scheme == "" {
+		dst.Scheme = "http"
+		if h.r.TLS != nil {
+			dst.Scheme = "https"
+		}
+	}
+}
+
 func (h httpRequest) URL() *url.URL {
 	u := h.r.URL
 	if u.Host != "" && u.Scheme != "" {

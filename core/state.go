@@ -112,10 +112,14 @@ func isUnavailable(err error) bool {
 }
 
 func (c *Client) signedIn(ac *authContext, tt TokenType, token string, auth *Auth, h http.Header) *RequestState {
-	if h == nil {
-		h = http.Header{}
+	var s *RequestState
+	if ac != nil {
+		s = &ac.stBuf
+	} else {
+		s = new(RequestState)
 	}
-	return &RequestState{Status: StatusSignedIn, TokenType: tt, Token: token, Auth: auth, Headers: h}
+	*s = RequestState{Status: StatusSignedIn, TokenType: tt, Token: token, Auth: auth, Headers: h}
+	return s
 }
 
 func (c *Client) signedOut(tt TokenType, reason Reason, message string, h http.Header) *RequestState {

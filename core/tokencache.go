@@ -20,6 +20,7 @@ type tokenCache struct {
 
 type cachedToken struct {
 	claims *SessionClaims
+	kind   tokenKind
 	size   int64
 }
 
@@ -59,7 +60,7 @@ func (t *tokenCache) get(token string, gen uint64) *cachedToken {
 // put stores a verified token. Entries past the bounds are evicted in the
 // map's (random) order, which costs nothing to maintain and gives an
 // attacker no eviction order to exploit.
-func (t *tokenCache) put(token string, gen uint64, claims *SessionClaims) {
+func (t *tokenCache) put(token string, gen uint64, claims *SessionClaims, kind tokenKind) {
 	if t == nil {
 		return
 	}
@@ -80,7 +81,7 @@ func (t *tokenCache) put(token string, gen uint64, claims *SessionClaims) {
 		delete(t.m, k)
 		t.bytes -= v.size
 	}
-	t.m[token] = &cachedToken{claims: claims, size: size}
+	t.m[token] = &cachedToken{claims: claims, kind: kind, size: size}
 	t.bytes += size
 }
 

@@ -45,6 +45,12 @@ func (c *Client) verifySession(ctx context.Context, token string) (*SessionClaim
 // verifySessionSkew is verifySession with another clock skew (the
 // development handshake retries with 24 hours, spec §1.8.4).
 func (c *Client) verifySessionSkew(ctx context.Context, token string, skew time.Duration) (*SessionClaims, error) {
+	return c.verifySessionDecoded(ctx, token, nil, skew)
+}
+
+// verifySessionDecoded is verifySessionSkew for a token the caller may
+// already have decoded (d may be nil), so a request decodes it once.
+func (c *Client) verifySessionDecoded(ctx context.Context, token string, d *decodedJWT, skew time.Duration) (*SessionClaims, error) {
 	if e := c.tokens.get(token, c.keyGeneration()); e != nil {
 		// Verified before with the current keys: only the time claims can
 		// have changed their verdict.
@@ -54,9 +60,11 @@ func (c *Client) verifySessionSkew(ctx context.Context, token string, skew time.
 		}
 		return e.claims, nil
 	}
-	d, err := decodeJWT(token)
-	if err != nil {
-		return nil, copyErr(err)
+	if d == nil {
+		var err error
+		if d, err = decodeJWT(token); err != nil {
+			return nil, copyErr(err)
+		}
 	}
 	if d.header.null {
 		return nil, errUnexpected
@@ -71,7 +79,7 @@ func (c *Client) verifySessionSkew(ctx context.Context, token string, skew time.
 		// original.
 		return nil, copyErr(err)
 	}
-	if err := c.verifyJWT(d, k, skew, true); err != nil {
+	if err := c.verifyJWT(d, k, skew, sessionChecks); err != nil {
 		return nil, err
 	}
 	if skew == c.skew {
@@ -79,7 +87,7 @@ func (c *Client) verifySessionSkew(ctx context.Context, token string, skew time.
 		// the development handshake's 24-hour retry), under the generation
 		// of the key set the key came from, so a rotation during the
 		// verification cannot attach this token to the new key set.
-		c.tokens.put(token, gen, d.claims)
+		c.tokens.put(token, gen, d.claims, kindOf(token, d))
 	}
 	return d.claims, nil
 }
@@ -113,10 +121,8 @@ func (c *Client) resolveKey(ctx context.Context, h *jwtHeader) (*jwk, uint64, er
 
 // verifyJWT is Clerk's verifyJwt (spec §2.2 step 4) for a decoded token and
 // its key: header checks, the signature before any claim, then the claims.
-// checkAZP is false for machine JWTs: Clerk verifies those with the audience
-// and clock skew only (@clerk/backend 3.25.0), and machine tokens carry no
-// browser origin to list in AuthorizedParties.
-func (c *Client) verifyJWT(d *decodedJWT, k *jwk, skew time.Duration, checkAZP bool) error {
+// checks says which static claim checks apply (see claimChecks).
+func (c *Client) verifyJWT(d *decodedJWT, k *jwk, skew time.Duration, checks claimChecks) error {
 	if err := checkHeader(&d.header); err != nil {
 		return err
 	}
@@ -137,8 +143,21 @@ func (c *Client) verifyJWT(d *decodedJWT, k *jwk, skew time.Duration, checkAZP b
 	if d.claims == nil {
 		return errUnexpected // payload null: Clerk fails destructuring it
 	}
-	return c.checkClaims(d.claims, d.payload, skew, checkAZP)
+	return c.checkClaims(d.claims, d.payload, skew, checks)
 }
+
+// claimChecks selects the audience and authorized-party checks. Session
+// tokens get both. Machine JWTs skip azp: Clerk verifies them with the
+// audience and clock skew only (@clerk/backend 3.25.0), and machines carry
+// no browser origin. OAuth JWTs also skip the session audience rule, for
+// Clerk's stricter OAuth one.
+type claimChecks struct{ audience, authorizedParty bool }
+
+var (
+	sessionChecks = claimChecks{audience: true, authorizedParty: true}
+	m2mChecks     = claimChecks{audience: true}
+	oauthChecks   = claimChecks{}
+)
 
 // checkHeader validates typ, crit and alg (spec §2.2 4a-4b).
 func checkHeader(h *jwtHeader) error {
@@ -182,15 +201,17 @@ func headerJSON(h *jwtHeader, name string) string {
 }
 
 // checkClaims checks sub, aud, azp, exp, nbf and iat in Clerk's order.
-func (c *Client) checkClaims(cl *SessionClaims, payload []byte, skew time.Duration, checkAZP bool) error {
+func (c *Client) checkClaims(cl *SessionClaims, payload []byte, skew time.Duration, checks claimChecks) error {
 	if !cl.sub.isString {
 		return tokenErr(ReasonTokenVerificationFailed, ActionEnsureClerkJWT,
 			"Subject claim (sub) is required and must be a string. Received "+claimJSON(payload, "sub")+".")
 	}
-	if err := c.checkAudience(cl, payload); err != nil {
-		return err
+	if checks.audience {
+		if err := c.checkAudience(cl, payload); err != nil {
+			return err
+		}
 	}
-	if checkAZP && len(c.authorizedParties) > 0 && !c.isAuthorizedParty(cl) {
+	if checks.authorizedParty && len(c.authorizedParties) > 0 && !c.isAuthorizedParty(cl) {
 		return tokenErr(ReasonTokenInvalidAuthorizedParties, "",
 			"Invalid JWT Authorized party claim (azp) "+claimJSON(payload, "azp")+`. Expected "`+strings.Join(c.authorizedParties, ",")+`".`)
 	}
@@ -385,4 +406,71 @@ func jsNumber(f float64) string {
 		return mant + "e" + string(sign) + exp
 	}
 	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// tokenKind is what dispatch needs to know about a header token (spec §6.1,
+// §2.8): its type, whether it is a machine JWT, and whether its JOSE
+// category is not a session's.
+type tokenKind struct {
+	tt         TokenType
+	machineJWT bool
+	nonSession bool
+}
+
+// kindOf classifies a token already decoded (d is nil when it does not
+// decode), with getMachineTokenType's precedence: M2M prefix or M2M JWT,
+// then OAuth prefix or OAuth JWT, then the API key prefix.
+func kindOf(token string, d *decodedJWT) tokenKind {
+	var k tokenKind
+	jwtType := TokenType("")
+	if d != nil {
+		k.nonSession = d.header.isNonSessionCategory()
+		if jwtShaped(token) {
+			jwtType = machineTypeOfDecoded(d)
+		}
+	}
+	k.machineJWT = jwtType != ""
+	switch {
+	case strings.HasPrefix(token, prefixM2M) || jwtType == M2MToken:
+		k.tt = M2MToken
+	case strings.HasPrefix(token, prefixOAuth) || jwtType == OAuthToken:
+		k.tt = OAuthToken
+	case strings.HasPrefix(token, prefixAPIKey):
+		k.tt = APIKey
+	default:
+		k.tt = SessionToken
+	}
+	return k
+}
+
+// inspect classifies a header token, decoding it at most once: a token in
+// the verified-token cache is known without decoding; otherwise the decoded
+// token is returned for verification to reuse.
+func (c *Client) inspect(token string) (tokenKind, *decodedJWT) {
+	if e := c.tokens.get(token, c.keyGeneration()); e != nil {
+		return e.kind, nil
+	}
+	d, err := decodeJWT(token)
+	if err != nil {
+		d = nil
+	}
+	return kindOf(token, d), d
+}
+
+// sessionAuth builds the Auth of verified claims. The result for a given
+// claims value never changes, so it is built once and kept with the claims
+// (which the verified-token cache shares across requests); each request
+// gets its own copy in dst.
+func (c *Client) sessionAuth(dst *Auth, claims *SessionClaims, token string) error {
+	if t := claims.authTemplate.Load(); t != nil {
+		*dst = *t
+		return nil
+	}
+	a, err := authFromSessionClaims(claims, token, c.treatPending)
+	if err != nil {
+		return err
+	}
+	claims.authTemplate.Store(a)
+	*dst = *a
+	return nil
 }

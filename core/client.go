@@ -1,6 +1,7 @@
 package clerk
 
 import (
+	"context"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
@@ -41,6 +42,16 @@ type Client struct {
 	orgSync           *OrganizationSyncMatcher
 	tokens            *tokenCache
 	machine           *machineCache // opaque machine-token verifications
+}
+
+// Close stops the Client's background work (key fetches in flight) and
+// waits for it. A closed Client still verifies with the keys it has; it
+// fetches no more. Close is for tests and for tenants evicted from a
+// per-request set; a long-lived Client needs no Close.
+func (c *Client) Close() {
+	if c.keys != nil {
+		c.keys.close()
+	}
 }
 
 // New validates opts once and returns a Client. Errors are *ConfigError and
@@ -194,8 +205,9 @@ func (c *Client) setupKeys() error {
 		gap = DefaultJWKSRefreshInterval
 	}
 	remote := func(u, secret string) *remoteKeys {
+		base, cancel := context.WithCancel(context.Background())
 		return &remoteKeys{url: u, secretKey: secret, httpClient: c.httpClient, ttl: ttl,
-			refreshGap: gap, now: c.now, log: c.log, userAgent: userAgent}
+			refreshGap: gap, now: c.now, log: c.log, userAgent: userAgent, base: base, cancel: cancel}
 	}
 	switch {
 	case o.JWTKey != "":

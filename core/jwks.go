@@ -45,6 +45,12 @@ type keySource interface {
 	// generation changes whenever the set of trusted keys changes; the
 	// verified-token cache is tied to it.
 	generation() uint64
+	// refreshIfStale starts a background refresh when the keys are past
+	// their TTL; requests served by the verified-token cache call it so
+	// that a withdrawn key is noticed without any cache miss.
+	refreshIfStale()
+	// close stops in-flight fetches and waits for them.
+	close()
 }
 
 // staticKey is the networkless JWTKey PEM: one key, whatever the kid.
@@ -52,6 +58,8 @@ type staticKey struct{ k *jwk }
 
 func (s staticKey) key(context.Context, string) (*jwk, uint64, error) { return s.k, 0, nil }
 func (s staticKey) generation() uint64                                { return 0 }
+func (s staticKey) refreshIfStale()                                   {}
+func (s staticKey) close()                                            {}
 
 // remoteKeys is a JWKS endpoint with a per-client cache (design §4.1):
 // a TTL, single-flight fetches, a client-wide limit on refreshes caused by
@@ -70,6 +78,12 @@ type remoteKeys struct {
 	lastRefresh atomic.Int64 // unix nanos of the last unknown-kid refresh
 	lastFailure atomic.Pointer[fetchFailure]
 
+	// base bounds every fetch to the Client's life (Client.Close cancels
+	// it); wg tracks the fetch goroutines.
+	base   context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
 	mu       sync.Mutex
 	inflight *fetchCall
 }
@@ -78,6 +92,36 @@ type fetchCall struct {
 	done chan struct{}
 	snap *keySnapshot
 	err  error
+	// stop cancels the fetch; a request-driven fetch is cancelled when
+	// every request waiting for it has given up.
+	stop       context.CancelFunc
+	waiters    int // guarded by remoteKeys.mu
+	background bool
+}
+
+// start begins a fetch; r.mu must be held.
+func (r *remoteKeys) start(background bool) *fetchCall {
+	ctx, stop := context.WithTimeout(r.base, maxFetchTime)
+	c := &fetchCall{done: make(chan struct{}), stop: stop, background: background}
+	r.inflight = c
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer stop()
+		r.run(ctx, c)
+	}()
+	return c
+}
+
+func (r *remoteKeys) close() {
+	r.cancel()
+	r.wg.Wait()
+}
+
+func (r *remoteKeys) refreshIfStale() {
+	if s := r.snap.Load(); s != nil && r.now().Sub(s.fetchedAt) >= r.ttl {
+		r.refreshAsync()
+	}
 }
 
 func (r *remoteKeys) generation() uint64 {
@@ -96,7 +140,7 @@ func (r *remoteKeys) key(ctx context.Context, kid string) (*jwk, uint64, error) 
 				// Stale-while-revalidate: the key is known, so serve it
 				// and refresh in the background. If the endpoint is down,
 				// cached keys keep serving (stale-if-error).
-				r.refreshAsync(ctx)
+				r.refreshAsync()
 			}
 			return k, s.gen, nil
 		}
@@ -149,15 +193,13 @@ type fetchFailure struct {
 
 // refreshAsync starts a background fetch unless one is running or the last
 // one failed moments ago.
-func (r *remoteKeys) refreshAsync(ctx context.Context) {
-	if r.recentFailure(r.now()) != nil {
+func (r *remoteKeys) refreshAsync() {
+	if r.recentFailure(r.now()) != nil || r.base.Err() != nil {
 		return
 	}
 	r.mu.Lock()
 	if r.inflight == nil {
-		c := &fetchCall{done: make(chan struct{})}
-		r.inflight = c
-		go r.run(context.WithoutCancel(ctx), c)
+		r.start(true)
 	}
 	r.mu.Unlock()
 }
@@ -204,15 +246,20 @@ func (r *remoteKeys) fetch(ctx context.Context) (*keySnapshot, error) {
 	r.mu.Lock()
 	c := r.inflight
 	if c == nil {
-		c = &fetchCall{done: make(chan struct{})}
-		r.inflight = c
-		go r.run(context.WithoutCancel(ctx), c)
+		c = r.start(false)
 	}
+	c.waiters++
 	r.mu.Unlock()
 	select {
 	case <-c.done:
 		return c.snap, c.err
 	case <-ctx.Done():
+		r.mu.Lock()
+		c.waiters--
+		if c.waiters == 0 && !c.background {
+			c.stop() // nobody is waiting any more
+		}
+		r.mu.Unlock()
 		return nil, &TokenError{Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,
 			Message: "Failed to load JWKS from Clerk Backend API: " + ctx.Err().Error()}
 	}

@@ -53,7 +53,12 @@ func (c *Client) verifySessionSkew(ctx context.Context, token string, skew time.
 func (c *Client) verifySessionDecoded(ctx context.Context, token string, d *decodedJWT, skew time.Duration) (*SessionClaims, error) {
 	if e := c.tokens.get(token, c.keyGeneration()); e != nil {
 		// Verified before with the current keys: only the time claims can
-		// have changed their verdict.
+		// have changed their verdict. Keys past their TTL are refreshed in
+		// the background even when every request is a cache hit, so a
+		// withdrawn key stops verifying.
+		if c.keys != nil {
+			c.keys.refreshIfStale()
+		}
 		if err := c.checkTimes(e.claims, e.claims.raw, skew); err != nil {
 			c.tokens.remove(token)
 			return nil, err

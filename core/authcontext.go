@@ -338,6 +338,10 @@ type authContext struct {
 	orgTarget     OrganizationSyncTarget
 	orgTargetDone bool
 
+	// apiErr is a Backend API failure met while resolving a handshake nonce
+	// or refreshing; an outage makes Protect answer 503 (design §4.2).
+	apiErr error
+
 	// The request's other per-request values live here too, so that a
 	// signed-in request costs one allocation: the Clerk URL, the signed-in
 	// state, its Auth and the request info Protect reads.
@@ -349,6 +353,15 @@ type authContext struct {
 
 // query is the Clerk URL's query as URLSearchParams parses it (pairs in
 // order, "+" as space, malformed escapes kept).
+// url is the Clerk URL; a context built without one (machine-only
+// requests) has an empty URL rather than nil.
+func (ac *authContext) url() *url.URL {
+	if ac == nil || ac.clerkURL == nil {
+		return &url.URL{}
+	}
+	return ac.clerkURL
+}
+
 func (ac *authContext) query() searchParams {
 	if !ac.qDone {
 		ac.q, ac.qDone = parseSearchParams(ac.clerkURL.RawQuery), true

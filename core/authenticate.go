@@ -321,12 +321,20 @@ func (c *Client) authenticateCookie(ctx context.Context, ac *authContext) *Reque
 					s.Err = errors.New("clerk: __clerk_redirect_url is not an absolute http(s) URL")
 					return s
 				}
-				q := parseSearchParams(target.RawQuery)
-				if ac.devBrowserToken != "" {
-					q = append(q, queryPair{queryDevBrowser, ac.devBrowserToken})
+				if c.allowedSyncOrigin(ac, target) {
+					q := parseSearchParams(target.RawQuery)
+					if ac.devBrowserToken != "" {
+						q = append(q, queryPair{queryDevBrowser, ac.devBrowserToken})
+					}
+					q.set(queryClerkSynced, "true")
+					return c.maybeHandshake(ac, ReasonPrimaryRespondsToSyncing, "", http.Header{"Location": {withQuery(target, q)}})
 				}
-				q.set(queryClerkSynced, "true")
-				return c.maybeHandshake(ac, ReasonPrimaryRespondsToSyncing, "", http.Header{"Location": {withQuery(target, q)}})
+				// Clerk follows any URL here, appending the browser's
+				// development token: anyone could have it sent to them.
+				// clerkguard answers only its own origin and the origins
+				// in AuthorizedParties, and ignores the parameter otherwise.
+				c.log.Warn("clerk: ignoring __clerk_redirect_url: its origin is neither this application's nor in AuthorizedParties",
+					"origin", urlOrigin(target))
 			}
 		}
 	}
@@ -408,6 +416,22 @@ func (c *Client) authenticateCookie(ctx context.Context, ac *authContext) *Reque
 
 // safeSyncTarget accepts only absolute http(s) URLs as the satellite return
 // address, so the primary's sync redirect cannot become a script URL.
+// allowedSyncOrigin reports whether the development primary may send the
+// browser (and its development token) back to target: the request's own
+// origin, or an origin listed in AuthorizedParties (where satellites are).
+func (c *Client) allowedSyncOrigin(ac *authContext, target *url.URL) bool {
+	o := urlOrigin(target)
+	if o == urlOrigin(ac.clerkURL) {
+		return true
+	}
+	for _, p := range c.authorizedParties {
+		if pu, err := url.Parse(p); err == nil && urlOrigin(pu) == o {
+			return true
+		}
+	}
+	return false
+}
+
 func safeSyncTarget(u *url.URL) bool {
 	return (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
@@ -469,6 +493,10 @@ func (c *Client) handleSessionTokenError(ctx context.Context, ac *authContext, e
 	s := c.maybeHandshake(ac, reason, te.FullMessage(), nil)
 	if s.Status != StatusHandshake {
 		s.Err = te
+		if ac.apiErr != nil && isUnavailable(ac.apiErr) {
+			// The refresh failed because the Backend API is down.
+			s.Err = errors.Join(te, ac.apiErr)
+		}
 	}
 	return s
 }

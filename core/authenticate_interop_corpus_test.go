@@ -303,9 +303,10 @@ func (g *corpusGen) cookieScenarios(inst *ioInstance) []scenario {
 	add("devbrowser-query", reqBuild{path: "/dashboard?a=1&__clerk_db_jwt=dvb_query", cookies: signedIn(g.tok(inst))})
 	add("devbrowser-query-empty", reqBuild{path: "/dashboard?__clerk_db_jwt=", cookies: signedIn(g.tok(inst))})
 	add("devbrowser-suffixed-only", reqBuild{cookies: append(signedIn(g.tok(inst)), ck("__clerk_db_jwt_"+inst.suffix, "dvb_sfx"))})
-	add("primary-sync", reqBuild{path: "/?__clerk_redirect_url=" + url.QueryEscape("https://satellite.dev/page?x=1&__clerk_synced=false"), cookies: signedIn(g.tok(inst))})
-	add("primary-sync-anon", reqBuild{path: "/?__clerk_redirect_url=" + url.QueryEscape("https://satellite.dev/")})
-	add("primary-sync-with-db", reqBuild{path: "/?__clerk_db_jwt=dvb_q&__clerk_redirect_url=" + url.QueryEscape("https://satellite.dev/a?__clerk_db_jwt=old")})
+	add("primary-sync", reqBuild{path: "/?__clerk_redirect_url=" + url.QueryEscape("https://satellite.dev/page?x=1&__clerk_synced=false"), cookies: signedIn(g.tok(inst)), div: divIfDevPrimary(inst, "sync-target-origin")})
+	add("primary-sync-anon", reqBuild{path: "/?__clerk_redirect_url=" + url.QueryEscape("https://satellite.dev/"), div: divIfDevPrimary(inst, "sync-target-origin")})
+	add("primary-sync-with-db", reqBuild{path: "/?__clerk_db_jwt=dvb_q&__clerk_redirect_url=" + url.QueryEscape("https://satellite.dev/a?__clerk_db_jwt=old"), div: divIfDevPrimary(inst, "sync-target-origin")})
+	add("primary-sync-same-origin", reqBuild{path: "/?__clerk_redirect_url=" + url.QueryEscape(inst.appOrigin+"/page?x=1"), cookies: signedIn(g.tok(inst))})
 	add("primary-sync-invalid", reqBuild{path: "/?__clerk_redirect_url=not%20a%20url", cookies: signedIn(g.tok(inst))})
 	add("primary-sync-script", reqBuild{path: "/?__clerk_redirect_url=" + url.QueryEscape("javascript:alert(1)"), cookies: signedIn(g.tok(inst)), div: divIfDevPrimary(inst, "sync-target-scheme")})
 	// §1.8.4 handshake resolution.
@@ -660,7 +661,7 @@ func (g *corpusGen) randomCases(n int) {
 		var params []string
 		for j := rng.IntN(4); j > 0; j-- {
 			params = append(params, pick([]string{"__clerk_synced=false", "__clerk_synced=true", "__clerk_db_jwt=dvb_q", "__clerk_help=1",
-				"__clerk_redirect_url=" + url.QueryEscape("https://satellite.dev/x?y=1"), "__dev_session=x", "q=a+b", "e=%E2%9C%93", "empty="}))
+				"__clerk_redirect_url=" + url.QueryEscape(inst.appOrigin+"/x?y=1"), "__dev_session=x", "q=a+b", "e=%E2%9C%93", "empty="}))
 		}
 		path := pick([]string{"/", "/dashboard", "/orgs/acme", "/orgs/other", "/me", "/orgs-by-id/org_2"})
 		if len(params) > 0 {

@@ -54,6 +54,7 @@ var allowedDivergences = map[string]string{
 	// parser accepts, including non-http schemes; clerkguard answers
 	// unexpected-error for anything but an absolute http(s) URL.
 	"sync-target-scheme": "a development primary refuses a __clerk_redirect_url that is not an absolute http(s) URL",
+	"sync-target-origin": "a development primary follows __clerk_redirect_url (appending the development token) only to its own origin or one in AuthorizedParties; Clerk follows any URL",
 	// The Cookie header is parsed up to 32 KiB (cookie bombs); Clerk parses
 	// all of it, so a cookie past the cap is seen only by Clerk.
 	"cookie-cap": "cookies past the first 32 KiB of the Cookie header are ignored",

@@ -260,13 +260,22 @@ func TestCookieFlowSteps(t *testing.T) {
 					t.Errorf("Location = %q, want %q", s.Location(), want)
 				}
 			}},
-		{name: "step 4: development primary answers a satellite: __clerk_db_jwt appended, __clerk_synced set to true", opts: atDevOpts,
+		{name: "step 4: development primary answers a satellite: __clerk_db_jwt appended, __clerk_synced set to true",
+			opts:   func(o *clerk.Options) { atDevOpts(o); o.AuthorizedParties = []string{"https://satellite.dev"} },
 			req:    atReq(atKDoc, "http://localhost:3000/?__clerk_redirect_url="+url.QueryEscape("https://satellite.dev/x?__clerk_synced=false&b=2"), []string{devBrowser}),
 			status: clerk.StatusHandshake, reason: clerk.ReasonPrimaryRespondsToSyncing,
 			check: func(t *testing.T, s *clerk.RequestState) {
 				want := "https://satellite.dev/x?__clerk_synced=true&b=2&__clerk_db_jwt=dvb_1"
 				if s.Location() != want {
 					t.Errorf("Location = %q, want %q", s.Location(), want)
+				}
+			}},
+		{name: "step 4: development primary ignores a __clerk_redirect_url to an origin it does not know (clerkguard: no token leak)", opts: atDevOpts,
+			req:    atReq(atKDoc, "http://localhost:3000/?__clerk_redirect_url="+url.QueryEscape("https://evil.example/steal"), []string{devBrowser}),
+			status: clerk.StatusSignedOut, reason: clerk.ReasonSessionTokenAndUATMissing,
+			check: func(t *testing.T, s *clerk.RequestState) {
+				if strings.Contains(s.Location(), "evil.example") {
+					t.Errorf("redirected to the unknown origin: %q", s.Location())
 				}
 			}},
 		{name: "step 4: development primary refuses a __clerk_redirect_url that is not an absolute http(s) URL", opts: atDevOpts,

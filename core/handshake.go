@@ -110,6 +110,7 @@ func (c *Client) resolveHandshake(ctx context.Context, ac *authContext) (*Reques
 			query: url.Values{"nonce": {ac.handshakeNonce}}}, &payload)
 		if err != nil {
 			c.log.Error("Clerk: HandshakeService: error getting handshake payload", "error", err)
+			ac.apiErr = err
 		} else {
 			directives = payload.Directives
 		}
@@ -144,7 +145,11 @@ func (c *Client) resolveHandshake(ctx context.Context, ac *authContext) (*Reques
 		h.Set("Cache-Control", "no-store")
 	}
 	if sessionToken == "" {
-		return c.signedOut(SessionToken, ReasonSessionTokenMissing, "", h), nil
+		s := c.signedOut(SessionToken, ReasonSessionTokenMissing, "", h)
+		if ac.apiErr != nil && isUnavailable(ac.apiErr) {
+			s.Err = ac.apiErr // Clerk's reason, and Protect's 503
+		}
+		return s, nil
 	}
 	claims, err := c.verifySession(ctx, sessionToken)
 	if err == nil {

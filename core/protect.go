@@ -325,13 +325,21 @@ func (ri *requestInfo) currentURL() string {
 // redirect is Clerk's redirect(url): 307 with x-clerk-redirect-to, the
 // target resolved against the request URL.
 func (ri *requestInfo) redirect(kind ProtectFailure, target string) error {
-	loc := target
-	if ri.ac != nil && ri.ac.clerkURL != nil {
-		if u, err := ri.ac.clerkURL.Parse(target); err == nil {
-			loc = serializeURL(u)
+	// The URL parser Clerk relies on (WHATWG) drops tabs and newlines; a
+	// target that still does not parse is never copied into a header.
+	target = strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\r' || r == '\n' {
+			return -1
 		}
+		return r
+	}, target)
+	base := ri.ac.url()
+	u, err := base.Parse(target)
+	if err != nil {
+		return &ProtectError{Failure: Misconfigured, Decision: textDecision(http.StatusInternalServerError,
+			"clerkguard: the redirect URL given to Protect is not a valid URL"), Err: err}
 	}
-	return &ProtectError{Failure: kind, Decision: ri.redirectDecision(loc)}
+	return &ProtectError{Failure: kind, Decision: ri.redirectDecision(serializeURL(u))}
 }
 
 func (ri *requestInfo) redirectDecision(loc string) Decision {

@@ -73,6 +73,7 @@ func (c *Client) refresh(ctx context.Context, ac *authContext) (*RequestState, s
 	err = c.callAPI(ctx, apiRequest{method: http.MethodPost, path: c.versionPath("sessions", url.PathEscape(sid), "refresh"),
 		query: q, body: body}, &resp)
 	if err != nil {
+		ac.apiErr = err
 		var ae *APIError
 		if !errors.As(err, &ae) {
 			return nil, refreshUnexpectedSDKError

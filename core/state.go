@@ -96,19 +96,19 @@ func (s *RequestState) Unavailable() bool {
 }
 
 func isUnavailable(err error) bool {
+	// Every error of a joined chain counts: a token error may travel with
+	// the Backend API failure that caused it.
 	var te *TokenError
-	if errors.As(err, &te) {
-		return te.Reason == ReasonRemoteJWKFailedToLoad
+	if errors.As(err, &te) && te.Reason == ReasonRemoteJWKFailedToLoad {
+		return true
 	}
 	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.Status == 0 || ae.Status >= 500 || ae.Status == http.StatusTooManyRequests
+	if errors.As(err, &ae) && (ae.Status == 0 || ae.Status >= 500 || ae.Status == http.StatusTooManyRequests) {
+		return true
 	}
 	var me *MachineTokenError
-	if errors.As(err, &me) {
-		return me.Code == MachineErrUnexpected && (me.Status == 0 || me.Status >= 500 || me.Status == http.StatusTooManyRequests)
-	}
-	return false
+	return errors.As(err, &me) && me.Code == MachineErrUnexpected &&
+		(me.Status == 0 || me.Status >= 500 || me.Status == http.StatusTooManyRequests)
 }
 
 func (c *Client) signedIn(ac *authContext, tt TokenType, token string, auth *Auth, h http.Header) *RequestState {

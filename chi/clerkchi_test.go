@@ -6,14 +6,12 @@ import (
 	"go/parser"
 	"go/token"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -95,37 +93,6 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-// testEnv is a Clerk instance for the framework-specific tests: a key, a
-// loopback JWKS server and a client with a frozen clock.
-type testEnv struct {
-	client *clerk.Client
-	key    *clerktest.Key
-	now    time.Time
-}
-
-func newTestEnv(t testing.TB) *testEnv {
-	t.Helper()
-	now := time.Now()
-	key := clerktest.MustNewKey()
-	sk := "sk_live_" + strings.TrimPrefix(clerktest.SecretKey(), "sk_test_") // a production instance
-	srv := clerktest.NewJWKSServer(t, sk, key)
-	client, err := clerk.New(clerk.Options{
-		SecretKey:      sk,
-		PublishableKey: clerktest.LivePublishableKey(clerktest.DefaultFrontendAPI),
-		APIURL:         srv.URL(),
-		Clock:          clerktest.NewClock(now).Now,
-		Logger:         slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testEnv{client: client, key: key, now: now}
-}
-
-func (e *testEnv) token(user string, opts ...clerktest.ClaimOption) string {
-	return e.key.MustSign(clerktest.SessionV2(user, "sess_"+user, e.now, opts...), clerktest.WithCategory(clerktest.CategorySession))
-}
-
 // serve sends GET path with an optional bearer token to h.
 func serve(h http.Handler, path, tok string, hdr ...string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodGet, path, nil)
@@ -145,7 +112,7 @@ func whoami(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestChiMountAndRoute(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	api := chi.NewRouter()
 	api.With(clerkchi.Protect()).Get("/me", whoami)
 	api.Route("/orgs", func(r chi.Router) {
@@ -153,19 +120,19 @@ func TestChiMountAndRoute(t *testing.T) {
 		r.Get("/{slug}", whoami)
 	})
 	r := chi.NewRouter()
-	r.Use(clerkchi.Middleware(e.client))
+	r.Use(clerkchi.Middleware(e.Client))
 	r.Mount("/api", api)
 
-	admin := e.token("user_a", clerktest.WithOrg(clerktest.Org{ID: "org_1", Slug: "acme", Role: "org:admin"}))
+	admin := e.Token("user_a", clerktest.WithOrg(clerktest.Org{ID: "org_1", Slug: "acme", Role: "org:admin"}))
 	for _, tc := range []struct {
 		path, token string
 		status      int
 		body        string
 	}{
-		{"/api/me", e.token("user_1"), 200, "user=user_1"},
+		{"/api/me", e.Token("user_1"), 200, "user=user_1"},
 		{"/api/me", "", 404, "Not Found"},
 		{"/api/orgs/acme", admin, 200, "user=user_a"},
-		{"/api/orgs/acme", e.token("user_1"), 404, "Not Found"},
+		{"/api/orgs/acme", e.Token("user_1"), 404, "Not Found"},
 	} {
 		rec := serve(r, tc.path, tc.token)
 		if rec.Code != tc.status || rec.Body.String() != tc.body {
@@ -175,27 +142,27 @@ func TestChiMountAndRoute(t *testing.T) {
 }
 
 func TestMiddlewareOnlyInMountedRouter(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	api := chi.NewRouter()
-	api.Use(clerkchi.Middleware(e.client))
+	api.Use(clerkchi.Middleware(e.Client))
 	api.Get("/me", whoami)
 	r := chi.NewRouter()
 	r.Mount("/api", api)
 	r.With(clerkchi.Protect()).Get("/outside", whoami)
 
-	if rec := serve(r, "/api/me", e.token("user_1")); rec.Body.String() != "user=user_1" {
+	if rec := serve(r, "/api/me", e.Token("user_1")); rec.Body.String() != "user=user_1" {
 		t.Errorf("mounted: %q", rec.Body)
 	}
 	// Outside the mounted router nothing authenticated the request: Protect fails closed.
-	if rec := serve(r, "/outside", e.token("user_1")); rec.Code != 500 {
+	if rec := serve(r, "/outside", e.Token("user_1")); rec.Code != 500 {
 		t.Errorf("outside: %d %q, want 500", rec.Code, rec.Body)
 	}
 }
 
 func TestHandlerAfterRefusalNeverRuns(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	ran := 0
-	h := clerkchi.Middleware(e.client)(clerkchi.Protect(clerk.Role("org:admin"))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := clerkchi.Middleware(e.Client)(clerkchi.Protect(clerk.Role("org:admin"))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ran++
 		w.WriteHeader(http.StatusOK)
 	})))
@@ -206,7 +173,7 @@ func TestHandlerAfterRefusalNeverRuns(t *testing.T) {
 	}{
 		{"", nil, 404},
 		{"", []string{"Accept", "text/html"}, 307},
-		{e.token("user_1"), nil, 404},
+		{e.Token("user_1"), nil, 404},
 		{"not-a-jwt", nil, 404},
 	} {
 		if rec := serve(h, "/admin", tc.token, tc.hdr...); rec.Code != tc.status {
@@ -219,9 +186,9 @@ func TestHandlerAfterRefusalNeverRuns(t *testing.T) {
 }
 
 func TestWithErrorHandler(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	var got []int
-	mw := clerkchi.Middleware(e.client, clerkchi.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, d *clerk.Decision) {
+	mw := clerkchi.Middleware(e.Client, clerkchi.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, d *clerk.Decision) {
 		got = append(got, d.Status)
 		switch d.Status {
 		case http.StatusTemporaryRedirect:
@@ -268,12 +235,12 @@ func TestAuthWithoutMiddleware(t *testing.T) {
 }
 
 func TestWithAcceptsToken(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	var tt clerk.TokenType
-	h := clerkchi.Middleware(e.client, clerkchi.WithAcceptsToken(clerk.M2MToken))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := clerkchi.Middleware(e.Client, clerkchi.WithAcceptsToken(clerk.M2MToken))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tt = clerkchi.Auth(r).TokenType
 	}))
-	serve(h, "/", e.token("user_1"))
+	serve(h, "/", e.Token("user_1"))
 	if tt != clerk.M2MToken {
 		t.Fatalf("a session token on an M2M-only middleware gave token type %q, want %q", tt, clerk.M2MToken)
 	}
@@ -320,19 +287,19 @@ func TestReadmeQuickstart(t *testing.T) {
 // key and token caches); adapter-only replays one authentication result, to
 // show what the adapter itself costs.
 func BenchmarkProtect(b *testing.B) {
-	e := newTestEnv(b)
-	tok := e.token("user_bench")
+	e := clerktest.NewTestClient(b)
+	tok := e.Token("user_bench")
 	bare := chi.NewRouter()
 	bare.Get("/me", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "user_bench") })
 	guarded := chi.NewRouter()
-	guarded.Use(clerkchi.Middleware(e.client))
+	guarded.Use(clerkchi.Middleware(e.Client))
 	guarded.With(clerkchi.Protect()).Get("/me", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, clerkchi.Auth(r).UserID)
 	})
 	warm := httptest.NewRequest(http.MethodGet, "/me", nil)
 	warm.Header.Set("Authorization", "Bearer "+tok)
 	adapter := chi.NewRouter()
-	adapter.Use(clerkchi.Middleware(replay{e.client.Authenticate(context.Background(), clerk.NewRequest(warm))}))
+	adapter.Use(clerkchi.Middleware(replay{e.Client.Authenticate(context.Background(), clerk.NewRequest(warm))}))
 	adapter.With(clerkchi.Protect()).Get("/me", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, clerkchi.Auth(r).UserID)
 	})

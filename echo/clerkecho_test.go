@@ -7,13 +7,11 @@ import (
 	"go/parser"
 	"go/token"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -57,37 +55,6 @@ func TestConformance(t *testing.T) {
 	clerktest.RunAdapterConformance(t, clerktest.Harness{NewApp: newApp})
 }
 
-// testEnv is a production Clerk instance for the framework-specific tests:
-// a key, a loopback JWKS server and a client with a frozen clock.
-type testEnv struct {
-	client *clerk.Client
-	key    *clerktest.Key
-	now    time.Time
-}
-
-func newTestEnv(t testing.TB) *testEnv {
-	t.Helper()
-	now := time.Now()
-	key := clerktest.MustNewKey()
-	sk := "sk_live_" + strings.TrimPrefix(clerktest.SecretKey(), "sk_test_")
-	srv := clerktest.NewJWKSServer(t, sk, key)
-	client, err := clerk.New(clerk.Options{
-		SecretKey:      sk,
-		PublishableKey: clerktest.LivePublishableKey(clerktest.DefaultFrontendAPI),
-		APIURL:         srv.URL(),
-		Clock:          clerktest.NewClock(now).Now,
-		Logger:         slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testEnv{client: client, key: key, now: now}
-}
-
-func (e *testEnv) token(user string, opts ...clerktest.ClaimOption) string {
-	return e.key.MustSign(clerktest.SessionV2(user, "sess_"+user, e.now, opts...), clerktest.WithCategory(clerktest.CategorySession))
-}
-
 // serve sends GET path with an optional bearer token and header pairs to h.
 func serve(h http.Handler, path, tok string, hdr ...string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodGet, path, nil)
@@ -106,17 +73,17 @@ func serve(h http.Handler, path, tok string, hdr ...string) *httptest.ResponseRe
 // HTTPErrorHandler as *echo.HTTPError, with the *clerk.ProtectError as
 // Internal and the decision's headers already on the response.
 func TestHTTPErrorHandlerSeesDecisions(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	app := echo.New()
 	var seen []error
 	app.HTTPErrorHandler = func(err error, c echo.Context) {
 		seen = append(seen, err)
 		app.DefaultHTTPErrorHandler(err, c)
 	}
-	app.Use(clerkecho.Middleware(e.client))
+	app.Use(clerkecho.Middleware(e.Client))
 	app.GET("/admin", func(c echo.Context) error { return c.String(200, "secret") }, clerkecho.Protect(clerk.Role("org:admin")))
 
-	rec := serve(app, "/admin", e.token("user_1"))
+	rec := serve(app, "/admin", e.Token("user_1"))
 	if rec.Code != 404 || rec.Body.String() != "{\"message\":\"Not Found\"}\n" {
 		t.Errorf("signed in without the role: %d %q", rec.Code, rec.Body)
 	}
@@ -140,15 +107,15 @@ func TestHTTPErrorHandlerSeesDecisions(t *testing.T) {
 // TestDefaultRendering checks what Echo's own DefaultHTTPErrorHandler
 // makes of each decision.
 func TestDefaultRendering(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	app := echo.New()
-	app.Use(clerkecho.Middleware(e.client))
+	app.Use(clerkecho.Middleware(e.Client))
 	app.GET("/reverify", func(c echo.Context) error { return c.String(200, "ok") }, clerkecho.Protect(clerk.RequireReverification(clerk.Strict)))
 	app.GET("/nomiddleware", func(c echo.Context) error { return c.String(200, "ok") })
 	bare := echo.New()
 	bare.GET("/p", func(c echo.Context) error { return c.String(200, "open") }, clerkecho.Protect())
 
-	rec := serve(app, "/reverify", e.token("user_1", clerktest.WithFactorAge(60, 60)))
+	rec := serve(app, "/reverify", e.Token("user_1", clerktest.WithFactorAge(60, 60)))
 	if rec.Code != 403 || !strings.HasPrefix(rec.Body.String(), `{"clerk_error":{`) ||
 		!strings.Contains(rec.Body.String(), `"reason":"reverification-error"`) ||
 		!strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
@@ -161,19 +128,19 @@ func TestDefaultRendering(t *testing.T) {
 }
 
 func TestSkipper(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	app := echo.New()
-	app.Use(clerkecho.Middleware(e.client, clerkecho.WithSkipper(func(c echo.Context) bool {
+	app.Use(clerkecho.Middleware(e.Client, clerkecho.WithSkipper(func(c echo.Context) bool {
 		return strings.HasPrefix(c.Path(), "/health")
 	})))
 	app.GET("/health", func(c echo.Context) error {
 		return c.String(200, "signed in: "+map[bool]string{true: "yes", false: "no"}[clerkecho.Auth(c).IsSignedIn()])
 	})
 	app.GET("/health/deep", func(c echo.Context) error { return c.String(200, "deep") }, clerkecho.Protect())
-	if rec := serve(app, "/health", e.token("user_1")); rec.Body.String() != "signed in: no" {
+	if rec := serve(app, "/health", e.Token("user_1")); rec.Body.String() != "signed in: no" {
 		t.Errorf("skipped route: %q", rec.Body)
 	}
-	if rec := serve(app, "/health/deep", e.token("user_1")); rec.Code != 500 {
+	if rec := serve(app, "/health/deep", e.Token("user_1")); rec.Code != 500 {
 		t.Errorf("Protect behind a skipped middleware: %d %q, want 500", rec.Code, rec.Body)
 	}
 }
@@ -181,13 +148,13 @@ func TestSkipper(t *testing.T) {
 // TestPreAndWrapHandler: the middleware also works before routing
 // (e.Pre), and net/http handlers behind echo.WrapHandler see the Auth.
 func TestPreAndWrapHandler(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	app := echo.New()
-	app.Pre(clerkecho.Middleware(e.client))
+	app.Pre(clerkecho.Middleware(e.Client))
 	app.GET("/legacy", echo.WrapHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "user="+clerk.AuthFromContext(r.Context()).UserID)
 	})), clerkecho.Protect())
-	if rec := serve(app, "/legacy", e.token("user_1")); rec.Code != 200 || rec.Body.String() != "user=user_1" {
+	if rec := serve(app, "/legacy", e.Token("user_1")); rec.Code != 200 || rec.Body.String() != "user=user_1" {
 		t.Fatalf("got %d %q", rec.Code, rec.Body)
 	}
 	if rec := serve(app, "/legacy", ""); rec.Code != 404 {
@@ -196,9 +163,9 @@ func TestPreAndWrapHandler(t *testing.T) {
 }
 
 func TestWithErrorHandler(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	app := echo.New()
-	app.Use(clerkecho.Middleware(e.client, clerkecho.WithErrorHandler(func(c echo.Context, d *clerk.Decision) error {
+	app.Use(clerkecho.Middleware(e.Client, clerkecho.WithErrorHandler(func(c echo.Context, d *clerk.Decision) error {
 		switch d.Status {
 		case http.StatusTemporaryRedirect:
 			return clerkecho.DefaultErrorHandler(c, d)
@@ -221,7 +188,7 @@ func TestWithErrorHandler(t *testing.T) {
 }
 
 func TestWithHandlerErrorIsInternal(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	app := echo.New()
 	var internal error
 	app.HTTPErrorHandler = func(err error, c echo.Context) {
@@ -231,7 +198,7 @@ func TestWithHandlerErrorIsInternal(t *testing.T) {
 		}
 		app.DefaultHTTPErrorHandler(err, c)
 	}
-	app.Use(clerkecho.Middleware(e.client, clerkecho.WithHandler(func(auth *clerk.Auth, req clerk.Request) error {
+	app.Use(clerkecho.Middleware(e.Client, clerkecho.WithHandler(func(auth *clerk.Auth, req clerk.Request) error {
 		return auth.Protect()
 	})))
 	app.GET("/", func(c echo.Context) error { return c.String(200, "open") })
@@ -305,17 +272,17 @@ func TestReadmeQuickstart(t *testing.T) {
 // key and token caches); adapter-only replays one authentication result, to
 // show what the adapter itself costs.
 func BenchmarkProtect(b *testing.B) {
-	e := newTestEnv(b)
-	tok := e.token("user_bench")
+	e := clerktest.NewTestClient(b)
+	tok := e.Token("user_bench")
 	bare := echo.New()
 	bare.GET("/me", func(c echo.Context) error { return c.String(200, "user_bench") })
 	guarded := echo.New()
-	guarded.Use(clerkecho.Middleware(e.client))
+	guarded.Use(clerkecho.Middleware(e.Client))
 	guarded.GET("/me", func(c echo.Context) error { return c.String(200, clerkecho.Auth(c).UserID) }, clerkecho.Protect())
 	warm := httptest.NewRequest(http.MethodGet, "/me", nil)
 	warm.Header.Set("Authorization", "Bearer "+tok)
 	adapter := echo.New()
-	adapter.Use(clerkecho.Middleware(replay{e.client.Authenticate(context.Background(), clerk.NewRequest(warm))}))
+	adapter.Use(clerkecho.Middleware(replay{e.Client.Authenticate(context.Background(), clerk.NewRequest(warm))}))
 	adapter.GET("/me", func(c echo.Context) error { return c.String(200, clerkecho.Auth(c).UserID) }, clerkecho.Protect())
 	for _, bc := range []struct {
 		name string

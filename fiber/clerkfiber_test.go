@@ -6,7 +6,6 @@ import (
 	"go/parser"
 	"go/token"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -66,37 +65,6 @@ func TestConformance(t *testing.T) {
 	clerktest.RunAdapterConformance(t, clerktest.Harness{NewApp: newApp})
 }
 
-// testEnv is a production Clerk instance for the framework-specific tests:
-// a key, a loopback JWKS server and a client with a frozen clock.
-type testEnv struct {
-	client *clerk.Client
-	key    *clerktest.Key
-	now    time.Time
-}
-
-func newTestEnv(t testing.TB) *testEnv {
-	t.Helper()
-	now := time.Now()
-	key := clerktest.MustNewKey()
-	sk := "sk_live_" + strings.TrimPrefix(clerktest.SecretKey(), "sk_test_")
-	srv := clerktest.NewJWKSServer(t, sk, key)
-	client, err := clerk.New(clerk.Options{
-		SecretKey:      sk,
-		PublishableKey: clerktest.LivePublishableKey(clerktest.DefaultFrontendAPI),
-		APIURL:         srv.URL(),
-		Clock:          clerktest.NewClock(now).Now,
-		Logger:         slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testEnv{client: client, key: key, now: now}
-}
-
-func (e *testEnv) token(user string, opts ...clerktest.ClaimOption) string {
-	return e.key.MustSign(clerktest.SessionV2(user, "sess_"+user, e.now, opts...), clerktest.WithCategory(clerktest.CategorySession))
-}
-
 // serve sends GET path with an optional bearer token and header pairs to
 // app and returns the status and body.
 func serve(t *testing.T, app *fiber.App, path, tok string, hdr ...string) (int, string, http.Header) {
@@ -122,7 +90,7 @@ func serve(t *testing.T, app *fiber.App, path, tok string, hdr ...string) (int, 
 // more requests, which reuse fasthttp's buffers: the kept values must not
 // change. Run with -race.
 func TestRequestViewOutlivesFasthttpBuffers(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	type kept struct {
 		req                         clerk.Request
 		auth                        *clerk.Auth
@@ -131,7 +99,7 @@ func TestRequestViewOutlivesFasthttpBuffers(t *testing.T) {
 	}
 	var all []kept
 	app := fiber.New()
-	app.Use(clerkfiber.Middleware(e.client, clerkfiber.WithHandler(func(auth *clerk.Auth, req clerk.Request) error {
+	app.Use(clerkfiber.Middleware(e.Client, clerkfiber.WithHandler(func(auth *clerk.Auth, req clerk.Request) error {
 		all = append(all, kept{req: req, method: req.Method(), path: req.URL().EscapedPath(),
 			query: req.URL().RawQuery, header: req.Header("X-Probe")})
 		return nil
@@ -143,7 +111,7 @@ func TestRequestViewOutlivesFasthttpBuffers(t *testing.T) {
 	})
 	for i := range 30 {
 		n := strconv.Itoa(i)
-		serve(t, app, "/p"+n+"/%61dmin?i="+n, e.token("user_"+n), "X-Probe", "probe-"+n)
+		serve(t, app, "/p"+n+"/%61dmin?i="+n, e.Token("user_"+n), "X-Probe", "probe-"+n)
 	}
 	for i, k := range all {
 		n := strconv.Itoa(i)
@@ -163,11 +131,11 @@ func TestRequestViewOutlivesFasthttpBuffers(t *testing.T) {
 
 // TestRequestView checks the clerk.Request view of a Fiber request.
 func TestRequestView(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	var got clerk.Request
 	var headers http.Header
 	app := fiber.New()
-	app.Use(clerkfiber.Middleware(e.client, clerkfiber.WithHandler(func(_ *clerk.Auth, req clerk.Request) error {
+	app.Use(clerkfiber.Middleware(e.Client, clerkfiber.WithHandler(func(_ *clerk.Auth, req clerk.Request) error {
 		got, headers = req, req.Headers()
 		return nil
 	})))
@@ -193,9 +161,9 @@ func TestRequestView(t *testing.T) {
 // c.Context(), in c itself used as a context.Context, and in net/http
 // handlers behind Fiber's adaptor.
 func TestAuthEverywhere(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	app := fiber.New()
-	app.Use(clerkfiber.Middleware(e.client))
+	app.Use(clerkfiber.Middleware(e.Client))
 	app.Get("/fiber", func(c fiber.Ctx) error {
 		return c.SendString(clerkfiber.Auth(c).UserID + " " + clerk.AuthFromContext(c.Context()).UserID + " " +
 			clerk.AuthFromContext(c).UserID + " " + clerk.AuthFromContext(c.RequestCtx()).UserID)
@@ -203,7 +171,7 @@ func TestAuthEverywhere(t *testing.T) {
 	app.Get("/nethttp", clerkfiber.Protect(), adaptor.HTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, clerk.AuthFromContext(r.Context()).UserID)
 	})))
-	tok := e.token("user_1")
+	tok := e.Token("user_1")
 	if status, body, _ := serve(t, app, "/fiber", tok); status != 200 || body != "user_1 user_1 user_1 user_1" {
 		t.Errorf("fiber handler: %d %q", status, body)
 	}
@@ -215,11 +183,11 @@ func TestAuthEverywhere(t *testing.T) {
 // TestRoutingDefaults: Fiber routes case-insensitively and ignores
 // trailing slashes; Protect guards the route whatever the spelling.
 func TestRoutingDefaults(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	app := fiber.New()
-	app.Use(clerkfiber.Middleware(e.client))
+	app.Use(clerkfiber.Middleware(e.Client))
 	app.Get("/admin", clerkfiber.Protect(clerk.Role("org:admin")), func(c fiber.Ctx) error { return c.SendString("admin") })
-	admin := e.token("user_a", clerktest.WithOrg(clerktest.Org{ID: "org_1", Role: "org:admin"}))
+	admin := e.Token("user_a", clerktest.WithOrg(clerktest.Org{ID: "org_1", Role: "org:admin"}))
 	for _, p := range []string{"/admin", "/ADMIN", "/Admin/", "/admin//"} {
 		if status, body, _ := serve(t, app, p, ""); status == 200 || body == "admin" {
 			t.Errorf("signed out %s: %d %q", p, status, body)
@@ -231,9 +199,9 @@ func TestRoutingDefaults(t *testing.T) {
 }
 
 func TestContextKeysDoNotCollide(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	app := fiber.New()
-	app.Use(clerkfiber.Middleware(e.client), func(c fiber.Ctx) error {
+	app.Use(clerkfiber.Middleware(e.Client), func(c fiber.Ctx) error {
 		for _, k := range []string{"auth", "clerk", "user"} {
 			c.Locals(k, &clerk.Auth{UserID: "user_forged", IsAuthenticated: true, TokenType: clerk.SessionToken})
 		}
@@ -243,15 +211,15 @@ func TestContextKeysDoNotCollide(t *testing.T) {
 	if status, _, _ := serve(t, app, "/me", ""); status != 404 {
 		t.Errorf("signed out: %d, want 404", status)
 	}
-	if _, body, _ := serve(t, app, "/me", e.token("user_1")); body != "user_1" {
+	if _, body, _ := serve(t, app, "/me", e.Token("user_1")); body != "user_1" {
 		t.Errorf("signed in: %q", body)
 	}
 }
 
 func TestWithErrorHandler(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	app := fiber.New()
-	app.Use(clerkfiber.Middleware(e.client, clerkfiber.WithErrorHandler(func(c fiber.Ctx, d *clerk.Decision) error {
+	app.Use(clerkfiber.Middleware(e.Client, clerkfiber.WithErrorHandler(func(c fiber.Ctx, d *clerk.Decision) error {
 		switch d.Status {
 		case http.StatusTemporaryRedirect:
 			return clerkfiber.DefaultErrorHandler(c, d)
@@ -338,17 +306,17 @@ func TestReadmeQuickstart(t *testing.T) {
 // show what the adapter itself costs. Requests go through app.Handler() on a
 // reused fasthttp.RequestCtx, without app.Test's in-memory connection.
 func BenchmarkProtect(b *testing.B) {
-	e := newTestEnv(b)
-	tok := e.token("user_bench")
+	e := clerktest.NewTestClient(b)
+	tok := e.Token("user_bench")
 	bare := fiber.New()
 	bare.Get("/me", func(c fiber.Ctx) error { return c.SendString("user_bench") })
 	guarded := fiber.New()
-	guarded.Use(clerkfiber.Middleware(e.client))
+	guarded.Use(clerkfiber.Middleware(e.Client))
 	guarded.Get("/me", clerkfiber.Protect(), func(c fiber.Ctx) error { return c.SendString(clerkfiber.Auth(c).UserID) })
 	warm := httptest.NewRequest(http.MethodGet, "http://app.example.test/me", nil)
 	warm.Header.Set("Authorization", "Bearer "+tok)
 	adapter := fiber.New()
-	adapter.Use(clerkfiber.Middleware(replay{e.client.Authenticate(context.Background(), clerk.NewRequest(warm))}))
+	adapter.Use(clerkfiber.Middleware(replay{e.Client.Authenticate(context.Background(), clerk.NewRequest(warm))}))
 	adapter.Get("/me", clerkfiber.Protect(), func(c fiber.Ctx) error { return c.SendString(clerkfiber.Auth(c).UserID) })
 	for _, bc := range []struct {
 		name string

@@ -6,13 +6,11 @@ import (
 	"go/parser"
 	"go/token"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -59,37 +57,6 @@ func TestConformance(t *testing.T) {
 	clerktest.RunAdapterConformance(t, clerktest.Harness{NewApp: newApp})
 }
 
-// testEnv is a production Clerk instance for the framework-specific tests:
-// a key, a loopback JWKS server and a client with a frozen clock.
-type testEnv struct {
-	client *clerk.Client
-	key    *clerktest.Key
-	now    time.Time
-}
-
-func newTestEnv(t testing.TB) *testEnv {
-	t.Helper()
-	now := time.Now()
-	key := clerktest.MustNewKey()
-	sk := "sk_live_" + strings.TrimPrefix(clerktest.SecretKey(), "sk_test_")
-	srv := clerktest.NewJWKSServer(t, sk, key)
-	client, err := clerk.New(clerk.Options{
-		SecretKey:      sk,
-		PublishableKey: clerktest.LivePublishableKey(clerktest.DefaultFrontendAPI),
-		APIURL:         srv.URL(),
-		Clock:          clerktest.NewClock(now).Now,
-		Logger:         slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testEnv{client: client, key: key, now: now}
-}
-
-func (e *testEnv) token(user string, opts ...clerktest.ClaimOption) string {
-	return e.key.MustSign(clerktest.SessionV2(user, "sess_"+user, e.now, opts...), clerktest.WithCategory(clerktest.CategorySession))
-}
-
 // serve sends GET path with an optional bearer token and header pairs to h.
 func serve(h http.Handler, path, tok string, hdr ...string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodGet, path, nil)
@@ -108,24 +75,24 @@ func serve(h http.Handler, path, tok string, hdr ...string) *httptest.ResponseRe
 // a middleware that writes 401 without aborting lets gin run the protected
 // handler, whose 200 replaces the buffered status.
 func TestHandlerAfterRefusalNeverRuns(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	ran := 0
 	protected := func(c *gin.Context) {
 		ran++
 		c.String(http.StatusOK, "deleted")
 	}
 	r := gin.New()
-	r.Use(clerkgin.Middleware(e.client))
+	r.Use(clerkgin.Middleware(e.Client))
 	r.POST("/admin/delete", clerkgin.Protect(clerk.Role("org:admin")), protected)
 	// A later middleware that calls c.Next() must not revive the chain.
 	r.GET("/admin/delete", clerkgin.Protect(clerk.Role("org:admin")), func(c *gin.Context) { c.Next() }, protected)
 	// Nor an error handler that writes nothing and calls c.Next().
 	lazy := gin.New()
-	lazy.Use(clerkgin.Middleware(e.client, clerkgin.WithErrorHandler(func(c *gin.Context, d *clerk.Decision) { c.Next() })))
+	lazy.Use(clerkgin.Middleware(e.Client, clerkgin.WithErrorHandler(func(c *gin.Context, d *clerk.Decision) { c.Next() })))
 	lazy.GET("/admin/delete", clerkgin.Protect(clerk.Role("org:admin")), protected)
 
-	member := e.token("user_1", clerktest.WithOrg(clerktest.Org{ID: "org_1", Role: "org:member"}))
-	tampered := e.token("user_1")
+	member := e.Token("user_1", clerktest.WithOrg(clerktest.Org{ID: "org_1", Role: "org:member"}))
+	tampered := e.Token("user_1")
 	tampered = tampered[:len(tampered)-4] + "AAAA"
 	for _, tc := range []struct {
 		h      http.Handler
@@ -162,13 +129,13 @@ func TestHandlerAfterRefusalNeverRuns(t *testing.T) {
 // TestWrappedNetHTTPHandler checks the Auth reaches net/http code behind
 // gin.WrapH, which only sees the *http.Request (gin issues #3367, #1734).
 func TestWrappedNetHTTPHandler(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	r := gin.New()
-	r.Use(clerkgin.Middleware(e.client))
+	r.Use(clerkgin.Middleware(e.Client))
 	r.GET("/legacy", clerkgin.Protect(), gin.WrapH(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "user="+clerk.AuthFromContext(r.Context()).UserID)
 	})))
-	if rec := serve(r, "/legacy", e.token("user_1")); rec.Code != 200 || rec.Body.String() != "user=user_1" {
+	if rec := serve(r, "/legacy", e.Token("user_1")); rec.Code != 200 || rec.Body.String() != "user=user_1" {
 		t.Fatalf("got %d %q", rec.Code, rec.Body)
 	}
 }
@@ -176,9 +143,9 @@ func TestWrappedNetHTTPHandler(t *testing.T) {
 // TestContextKeysDoNotCollide: the Auth lives under an unexported key, so
 // string keys of the application cannot replace it.
 func TestContextKeysDoNotCollide(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	r := gin.New()
-	r.Use(clerkgin.Middleware(e.client), func(c *gin.Context) {
+	r.Use(clerkgin.Middleware(e.Client), func(c *gin.Context) {
 		for _, k := range []string{"auth", "clerk", "clerkguard", "user"} {
 			c.Set(k, &clerk.Auth{UserID: "user_forged", IsAuthenticated: true, TokenType: clerk.SessionToken})
 		}
@@ -187,15 +154,15 @@ func TestContextKeysDoNotCollide(t *testing.T) {
 	if rec := serve(r, "/me", ""); rec.Code != 404 {
 		t.Errorf("signed out: %d %q, want 404", rec.Code, rec.Body)
 	}
-	if rec := serve(r, "/me", e.token("user_1")); rec.Body.String() != "user_1" {
+	if rec := serve(r, "/me", e.Token("user_1")); rec.Body.String() != "user_1" {
 		t.Errorf("signed in: %q", rec.Body)
 	}
 }
 
 func TestWithErrorHandler(t *testing.T) {
-	e := newTestEnv(t)
+	e := clerktest.NewTestClient(t)
 	r := gin.New()
-	r.Use(clerkgin.Middleware(e.client, clerkgin.WithErrorHandler(func(c *gin.Context, d *clerk.Decision) {
+	r.Use(clerkgin.Middleware(e.Client, clerkgin.WithErrorHandler(func(c *gin.Context, d *clerk.Decision) {
 		if d.Status == http.StatusTemporaryRedirect {
 			clerkgin.DefaultErrorHandler(c, d)
 			return
@@ -275,17 +242,17 @@ func TestReadmeQuickstart(t *testing.T) {
 // key and token caches); adapter-only replays one authentication result, to
 // show what the adapter itself costs.
 func BenchmarkProtect(b *testing.B) {
-	e := newTestEnv(b)
-	tok := e.token("user_bench")
+	e := clerktest.NewTestClient(b)
+	tok := e.Token("user_bench")
 	bare := gin.New()
 	bare.GET("/me", func(c *gin.Context) { c.String(200, "user_bench") })
 	guarded := gin.New()
-	guarded.Use(clerkgin.Middleware(e.client))
+	guarded.Use(clerkgin.Middleware(e.Client))
 	guarded.GET("/me", clerkgin.Protect(), func(c *gin.Context) { c.String(200, clerkgin.Auth(c).UserID) })
 	warm := httptest.NewRequest(http.MethodGet, "/me", nil)
 	warm.Header.Set("Authorization", "Bearer "+tok)
 	adapter := gin.New()
-	adapter.Use(clerkgin.Middleware(replay{e.client.Authenticate(context.Background(), clerk.NewRequest(warm))}))
+	adapter.Use(clerkgin.Middleware(replay{e.Client.Authenticate(context.Background(), clerk.NewRequest(warm))}))
 	adapter.GET("/me", clerkgin.Protect(), func(c *gin.Context) { c.String(200, clerkgin.Auth(c).UserID) })
 	for _, bc := range []struct {
 		name string

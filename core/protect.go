@@ -360,7 +360,7 @@ func (ri *requestInfo) decorateDevBrowser(loc string) string {
 		return loc
 	}
 	u, err := url.Parse(loc)
-	if err != nil || !u.IsAbs() || u.Host == "" || origin(u) == origin(ri.ac.clerkURL) {
+	if err != nil || !u.IsAbs() || u.Host == "" || urlOrigin(u) == urlOrigin(ri.ac.clerkURL) {
 		return loc
 	}
 	q := parseSearchParams(u.RawQuery)
@@ -565,11 +565,6 @@ func hostPort(u *url.URL) string {
 		p = ""
 	}
 	return strings.ToLower(u.Hostname()) + ":" + p
-}
-
-// origin is url.origin for http(s) URLs: scheme, host and non-default port.
-func origin(u *url.URL) string {
-	return strings.ToLower(u.Scheme) + "://" + hostPort(u)
 }
 
 // serializeURL is the WHATWG URL serializer for an absolute http(s) URL:

@@ -154,18 +154,15 @@ func (c *Client) authenticate(ctx context.Context, ac *authContext, acc TokenAcc
 // URL's origin means the satellite's sign-in URL points at itself. Clerk
 // throws; the request gets unexpected-error with the explanation in Err.
 func (c *Client) checkSatelliteOrigin(ac *authContext, acc TokenAcceptance) error {
-	if !c.opts.IsSatellite || c.opts.SignInURL == "" || (acc.singleMachine() && acc.effectiveSingle() == M2MToken) {
+	// New parsed SignInURL and required it to be absolute for satellites.
+	if c.signInURL == nil || (acc.singleMachine() && acc.effectiveSingle() == M2MToken) {
 		return nil
 	}
 	origin := ac.req.Header("Origin")
 	if origin == "" {
 		return nil
 	}
-	u, err := url.Parse(c.opts.SignInURL)
-	if err != nil || !u.IsAbs() {
-		return &ConfigError{Field: "SignInURL", Message: "The signInUrl needs to have a absolute url format."}
-	}
-	if urlOrigin(u) == origin {
+	if urlOrigin(c.signInURL) == origin {
 		return &ConfigError{Field: "SignInURL", Message: "The signInUrl needs to be on a different origin than your satellite application."}
 	}
 	return nil
@@ -298,12 +295,8 @@ func (c *Client) authenticateCookie(ctx context.Context, ac *authContext) *Reque
 			}
 			// Development: the primary's sign-in page syncs the
 			// satellite and sends the browser back.
-			signIn, err := url.Parse(c.opts.SignInURL)
-			if err != nil || !signIn.IsAbs() {
-				s := c.signedOut(SessionToken, ReasonUnexpectedError, "", nil)
-				s.Err = &ConfigError{Field: "SignInURL", Message: "a development satellite needs an absolute sign-in URL"}
-				return s
-			}
+			// New requires an absolute SignInURL for development satellites.
+			signIn := c.signInURL
 			q := parseSearchParams(signIn.RawQuery)
 			q = append(q, queryPair{queryClerkRedirectURL, serializeURL(ac.clerkURL)})
 			return c.maybeHandshake(ac, ReasonSatelliteNeedsSyncing, "", http.Header{"Location": {withQuery(signIn, q)}})
@@ -414,8 +407,6 @@ func (c *Client) authenticateCookie(ctx context.Context, ac *authContext) *Reque
 	return signedIn
 }
 
-// safeSyncTarget accepts only absolute http(s) URLs as the satellite return
-// address, so the primary's sync redirect cannot become a script URL.
 // allowedSyncOrigin reports whether the development primary may send the
 // browser (and its development token) back to target: the request's own
 // origin, or an origin listed in AuthorizedParties (where satellites are).
@@ -424,14 +415,16 @@ func (c *Client) allowedSyncOrigin(ac *authContext, target *url.URL) bool {
 	if o == urlOrigin(ac.clerkURL) {
 		return true
 	}
-	for _, p := range c.authorizedParties {
-		if pu, err := url.Parse(p); err == nil && urlOrigin(pu) == o {
+	for _, a := range c.authorizedOrigins {
+		if a == o {
 			return true
 		}
 	}
 	return false
 }
 
+// safeSyncTarget accepts only absolute http(s) URLs as the satellite return
+// address, so the primary's sync redirect cannot become a script URL.
 func safeSyncTarget(u *url.URL) bool {
 	return (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }

@@ -40,6 +40,8 @@ type Client struct {
 	cookieNames       cookieNames
 	azpWarnOnce       sync.Once
 	orgSync           *OrganizationSyncMatcher
+	signInURL         *url.URL // parsed once for satellites (nil otherwise)
+	authorizedOrigins []string // the origins of AuthorizedParties
 	tokens            *tokenCache
 	machine           *machineCache // opaque machine-token verifications
 }
@@ -119,6 +121,11 @@ func New(opts Options) (*Client, error) {
 		}
 	}
 	c.authorizedParties = append([]string(nil), opts.AuthorizedParties...)
+	for _, p := range c.authorizedParties {
+		if u, err := url.Parse(p); err == nil {
+			c.authorizedOrigins = append(c.authorizedOrigins, urlOrigin(u))
+		}
+	}
 	for _, a := range opts.Audience {
 		if a != "" {
 			c.audience = append(c.audience, a)
@@ -133,9 +140,11 @@ func New(opts Options) (*Client, error) {
 			return nil, &ConfigError{Field: "SignInURL", Message: "Missing signInUrl. Pass a signInUrl for dev instances if an app is satellite."}
 		}
 		if opts.SignInURL != "" {
-			if u, err := url.Parse(opts.SignInURL); err != nil || !u.IsAbs() {
+			u, err := url.Parse(opts.SignInURL)
+			if err != nil || !u.IsAbs() {
 				return nil, &ConfigError{Field: "SignInURL", Message: "The signInUrl needs to have a absolute url format."}
 			}
+			c.signInURL = u
 		}
 	}
 

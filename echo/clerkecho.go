@@ -117,13 +117,6 @@ func (st *state) refuse(c echo.Context, d *clerk.Decision, cause error) error {
 	return decisionError(c, d, cause) // it wrote nothing: never a blank 200
 }
 
-// request lets Middleware keep the error of the WithHandler handler, which
-// clerk.Guard turns into a decision, for the HTTPError's Internal.
-type request struct {
-	clerk.Request
-	err error
-}
-
 // Middleware authenticates every request with a (a *clerk.Client, or
 // clerk.PerRequest for options that depend on the request) and stores the
 // *clerk.Auth in the context of c.Request(), where [Auth] and
@@ -139,15 +132,8 @@ func Middleware(a clerk.Authenticator, opts ...Option) echo.MiddlewareFunc {
 			o(&cfg)
 		}
 	}
-	if h := cfg.handler; h != nil {
-		cfg.guard = append(cfg.guard, clerk.WithHandler(func(auth *clerk.Auth, req clerk.Request) error {
-			r, ok := req.(*request)
-			if !ok {
-				return h(auth, req)
-			}
-			r.err = h(auth, r.Request)
-			return r.err
-		}))
+	if cfg.handler != nil {
+		cfg.guard = append(cfg.guard, clerk.WithHandler(cfg.handler))
 	}
 	g := clerk.NewGuard(a, cfg.guard...)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -156,8 +142,7 @@ func Middleware(a clerk.Authenticator, opts ...Option) echo.MiddlewareFunc {
 				return next(c)
 			}
 			r := c.Request()
-			req := &request{Request: clerk.NewRequest(r)}
-			res := g.Check(r.Context(), req)
+			res := g.Check(r.Context(), clerk.NewRequest(r))
 			h := c.Response().Header()
 			for k, v := range res.Header {
 				h[k] = append(h[k], v...)
@@ -165,7 +150,7 @@ func Middleware(a clerk.Authenticator, opts ...Option) echo.MiddlewareFunc {
 			st := &state{res.Auth, cfg.onDecision}
 			c.SetRequest(r.WithContext(context.WithValue(clerk.WithAuth(r.Context(), res.Auth), stateKey{}, st)))
 			if res.Decision != nil {
-				return st.refuse(c, res.Decision, req.err)
+				return st.refuse(c, res.Decision, res.Err)
 			}
 			return next(c)
 		}

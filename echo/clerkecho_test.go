@@ -3,13 +3,9 @@ package clerkecho_test
 import (
 	"context"
 	"errors"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
@@ -229,42 +225,6 @@ func TestAuthWithoutMiddleware(t *testing.T) {
 	if a := clerkecho.Auth(c); a == nil || a.IsSignedIn() {
 		t.Fatalf("Auth without a request = %v, want signed out", a)
 	}
-}
-
-// TestReadmeQuickstart keeps the README's quickstart identical to Example.
-func TestReadmeQuickstart(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(readme), "<!-- quickstart: Example in example_test.go -->\n```go\n")
-	quick, _, ok2 := strings.Cut(rest, "```")
-	if !ok || !ok2 {
-		t.Fatal("README.md has no quickstart block")
-	}
-	src, err := os.ReadFile("example_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "example_test.go", src, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range f.Decls {
-		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == "Example" {
-			body := string(src[fset.Position(fn.Body.Lbrace).Offset+2 : fset.Position(fn.Body.Rbrace).Offset])
-			body = strings.ReplaceAll("\n"+body, "\n\t", "\n")[1:]
-			if body != quick {
-				t.Fatalf("README quickstart differs from Example:\n--- README\n%s--- Example\n%s", quick, body)
-			}
-			if n := strings.Count(quick, "\n"); n > 20 {
-				t.Fatalf("the quickstart has %d lines, want at most 20", n)
-			}
-			return
-		}
-	}
-	t.Fatal("example_test.go has no Example function")
 }
 
 // BenchmarkProtect compares the same Echo route bare and behind Middleware

@@ -224,11 +224,6 @@ type strClaim struct {
 	v        string
 }
 
-func (s *strClaim) UnmarshalJSON(b []byte) error {
-	s.set(string(b))
-	return nil
-}
-
 // set decodes a raw JSON value; a repeated key replaces, as in JSON.parse.
 func (s *strClaim) set(v string) {
 	*s = strClaim{present: true}
@@ -240,11 +235,6 @@ type numClaim struct {
 	present bool
 	isNum   bool
 	v       float64
-}
-
-func (n *numClaim) UnmarshalJSON(b []byte) error {
-	n.set(string(b))
-	return nil
 }
 
 // set decodes a raw JSON value; anything but a number is "present, not a

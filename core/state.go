@@ -65,7 +65,9 @@ type RequestState struct {
 	// Auth is never nil: signed-in, signed-out, machine or invalid-token.
 	Auth *Auth
 	// Headers go on the response: Location, Set-Cookie, Cache-Control and,
-	// on states other than signed-in, the x-clerk-auth-* debug headers.
+	// on states other than signed-in, the x-clerk-auth-* debug headers. It
+	// is nil when there are none (a plain signed-in request); read it, or
+	// range over it, but do not add to a nil map.
 	Headers http.Header
 	// Err is the error behind a signed-out state, if any: a *TokenError,
 	// a *MachineTokenError, a *APIError or a transport error.

@@ -30,8 +30,11 @@ import (
 //
 // A nil *Auth behaves as signed out: its methods never panic.
 //
-// Auth values are built per request and must not be shared between requests
-// that modify them; reading from several goroutines is safe.
+// Each request gets its own Auth, but requests with the same token share
+// the backing arrays of OrgPermissions and FactorVerificationAge (and the
+// Claims), which the verified-token cache keeps: treat them as read-only
+// (copy a slice before sorting or appending to it). Reading from several
+// goroutines is safe.
 type Auth struct {
 	// TokenType is the kind of token that authenticated the request. It is
 	// [SessionToken] for session auth objects, signed in or out, and empty

@@ -43,7 +43,7 @@ bench:
 bench-all:
 	@set -e; for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...); done
 
-## fuzz: every fuzz target for FUZZTIME each
+## fuzz: every fuzz target for FUZZTIME each (a duration, 10s, or an execution count, 20000x)
 fuzz:
 	@FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh $(MODULES)
 

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Runs every fuzz target of the given modules for $FUZZTIME (default 10s)
-# each. `go test -fuzz` takes one target and one package at a time, so the
+# each. FUZZTIME is what `go test -fuzztime` takes: a duration ("10s") or an
+# execution count ("20000x"). CI uses a count: with a duration, Go's fuzz
+# coordinator (go1.26 and older, golang/go#75804) can report a spurious
+# "context deadline exceeded" failure when the deadline fires while a starved
+# worker is mid-call; a count has no deadline to race, so a loaded machine
+# only makes the run slower. `go test -fuzz` takes one target and one package at a time, so the
 # targets are listed first with `go test -list`. Each target's committed
 # corpus (testdata/fuzz/<FuzzName>/) is its starting point; a crash writes
 # the failing input there and fails the run: commit it as a regression case.

@@ -32,7 +32,37 @@ func NewRequest(r *http.Request) Request { return httpRequest{r} }
 type httpRequest struct{ r *http.Request }
 
 func (h httpRequest) Method() string            { return h.r.Method }
-func (h httpRequest) Header(name string) string { return h.r.Header.Get(name) }
+func (h httpRequest) Header(name string) string {
+	// The core asks with canonical names ("X-Forwarded-Host"), and net/http
+	// stores canonical keys: index the map directly and canonicalize (what
+	// Header.Get does every time, allocating for a name that is not
+	// canonical) only when needed. The answer is Header.Get's.
+	if !isCanonicalHeaderKey(name) {
+		return h.r.Header.Get(name)
+	}
+	if v := h.r.Header[name]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// isCanonicalHeaderKey reports whether name is already in the form
+// textproto.CanonicalMIMEHeaderKey gives: an upper-case letter at the start
+// and after each hyphen, lower case elsewhere.
+func isCanonicalHeaderKey(name string) bool {
+	upper := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case upper && 'a' <= c && c <= 'z', !upper && 'A' <= c && c <= 'Z':
+			return false
+		case c == ' ' || c >= 0x80:
+			return false // not a valid token: let Header.Get decide
+		}
+		upper = c == '-'
+	}
+	return true
+}
 func (h httpRequest) Headers() http.Header      { return h.r.Header }
 
 func (h httpRequest) copyURL(dst *url.URL) {

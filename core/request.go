@@ -31,7 +31,7 @@ func NewRequest(r *http.Request) Request { return httpRequest{r} }
 
 type httpRequest struct{ r *http.Request }
 
-func (h httpRequest) Method() string            { return h.r.Method }
+func (h httpRequest) Method() string { return h.r.Method }
 func (h httpRequest) Header(name string) string {
 	// The core asks with canonical names ("X-Forwarded-Host"), and net/http
 	// stores canonical keys: index the map directly and canonicalize (what
@@ -63,7 +63,7 @@ func isCanonicalHeaderKey(name string) bool {
 	}
 	return true
 }
-func (h httpRequest) Headers() http.Header      { return h.r.Header }
+func (h httpRequest) Headers() http.Header { return h.r.Header }
 
 func (h httpRequest) copyURL(dst *url.URL) {
 	*dst = *h.r.URL

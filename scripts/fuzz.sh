@@ -32,7 +32,10 @@ count=0
 for t in "${targets[@]}"; do
 	read -r m pkg target <<<"$t"
 	dir=$(cd "$root/$m" && go list -f '{{.Dir}}' "$pkg")
-	seeds=$(find "$dir/testdata/fuzz/$target" -type f 2>/dev/null | wc -l)
+	seeds=0
+	if [ -d "$dir/testdata/fuzz/$target" ]; then
+		seeds=$(find "$dir/testdata/fuzz/$target" -type f | wc -l)
+	fi
 	echo "== fuzz $pkg $target ($fuzztime, $seeds corpus files)"
 	(cd "$root/$m" && go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg")
 	count=$((count + 1))

@@ -1,10 +1,8 @@
 package clerk_test
 
 // More attack tests (issue 10): each fails if the attack it names works.
-// Tests of an attack that works today against a file this test's author
-// does not own call knownIssue, which skips (loudly, naming the report) when
-// it sees exactly the known hole, and fails on anything else; set
-// CLERKGUARD_KNOWN_ISSUES=fail to make them fail instead.
+// A hole that was found and fixed is named by its id (SECURITY.md) when it
+// comes back, through knownIssue.
 
 import (
 	"context"
@@ -12,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -22,16 +19,11 @@ import (
 	"github.com/clerkguard/clerkguard/core/clerktest"
 )
 
-// knownIssue reports an attack that still works, or a fault that is still
-// mishandled, in a file owned elsewhere:
-// a skip that says so, or a failure with CLERKGUARD_KNOWN_ISSUES=fail. It is
-// never a pass.
+// knownIssue fails the test with the id of a finding of SECURITY.md that
+// is back: an attack that works again, or a fault that is mishandled again.
 func knownIssue(t *testing.T, id, format string, args ...any) {
 	t.Helper()
-	if os.Getenv("CLERKGUARD_KNOWN_ISSUES") == "fail" {
-		t.Fatalf("KNOWN ISSUE %s: "+format, append([]any{id}, args...)...)
-	}
-	t.Skipf("KNOWN ISSUE %s (open finding, fix pending; see SECURITY.md): "+format, append([]any{id}, args...)...)
+	t.Fatalf("KNOWN ISSUE %s is back (see SECURITY.md): "+format, append([]any{id}, args...)...)
 }
 
 // noCRLF fails if any header name or value carries a CR or LF.

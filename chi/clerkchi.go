@@ -1,7 +1,6 @@
 package clerkchi
 
 import (
-	"context"
 	"net/http"
 	"slices"
 
@@ -65,13 +64,13 @@ func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, d *clerk.Decisi
 	_, _ = w.Write(d.Body)
 }
 
-// state is what Middleware leaves in the request context for Protect.
+// state is what Middleware leaves in the request context for Protect
+// (clerk.WithAuthState); being an unexported type, no other package can
+// read or replace it.
 type state struct {
 	auth   *clerk.Auth
 	custom func(http.ResponseWriter, *http.Request, *clerk.Decision)
 }
-
-type stateKey struct{}
 
 func (st *state) refuse(w http.ResponseWriter, r *http.Request, d *clerk.Decision) {
 	if st.custom == nil {
@@ -117,8 +116,8 @@ func Middleware(a clerk.Authenticator, opts ...Option) func(http.Handler) http.H
 			for k, v := range res.Header {
 				h[k] = append(h[k], v...)
 			}
-			st := &state{res.Auth, cfg.custom}
-			r = r.WithContext(context.WithValue(clerk.WithAuth(r.Context(), res.Auth), stateKey{}, st))
+			st := state{res.Auth, cfg.custom}
+			r = r.WithContext(clerk.WithAuthState(r.Context(), res.Auth, st))
 			if res.Decision != nil {
 				st.refuse(w, r, res.Decision)
 				return
@@ -138,13 +137,14 @@ func Middleware(a clerk.Authenticator, opts ...Option) func(http.Handler) http.H
 //
 //	r.With(clerkchi.Protect(clerk.Role("org:admin"))).Get("/admin", admin)
 func Protect(opts ...clerk.ProtectOption) func(http.Handler) http.Handler {
+	p := clerk.NewProtector(opts...)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			st, _ := r.Context().Value(stateKey{}).(*state)
+			st := clerk.StateFromContext[state](r.Context())
 			if st == nil {
 				st = &state{}
 			}
-			if d := clerk.ProtectAuth(st.auth, opts...); d != nil {
+			if d := p.Decide(st.auth); d != nil {
 				st.refuse(w, r, d)
 				return
 			}

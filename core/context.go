@@ -1,6 +1,9 @@
 package clerk
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // authContextKey is the context key of the request's *Auth. Being an
 // unexported type, no other package can read or overwrite the value.
@@ -30,4 +33,55 @@ func AuthFromContext(ctx context.Context) *Auth {
 		}
 	}
 	return signedOutAuth()
+}
+
+// WithAuthState is [WithAuth] for adapters that also keep per-request state
+// of their own (the Protect error handler, say): the returned context
+// carries a for [AuthFromContext] and a copy of state for
+// [StateFromContext], in one context value, one allocation.
+// S is best an unexported type of the adapter's package, so that no other
+// package can read or replace it. A nil ctx is treated as
+// context.Background().
+func WithAuthState[S any](ctx context.Context, a *Auth, state S) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return &stateContext[S]{Context: ctx, auth: a, state: state}
+}
+
+// StateFromContext returns the state of type S that [WithAuthState] stored
+// in ctx, or nil. The pointer is the context's own copy: changes to it are
+// seen by every later reader of the same context.
+func StateFromContext[S any](ctx context.Context) *S {
+	if ctx == nil {
+		return nil
+	}
+	p, _ := ctx.Value(stateContextKey[S]{}).(*S)
+	return p
+}
+
+// stateContextKey is the context key of an adapter state of type S.
+type stateContextKey[S any] struct{}
+
+// stateContext holds the Auth and an adapter's state in one context node.
+type stateContext[S any] struct {
+	context.Context
+	auth  *Auth
+	state S
+}
+
+func (c *stateContext[S]) Value(key any) any {
+	switch key.(type) {
+	case authContextKey:
+		return c.auth
+	case stateContextKey[S]:
+		return &c.state
+	}
+	return c.Context.Value(key)
+}
+
+// String names the context the way context.WithValue's do, without
+// printing the Auth.
+func (c *stateContext[S]) String() string {
+	return fmt.Sprintf("%v.WithAuthState", c.Context)
 }

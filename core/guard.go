@@ -24,6 +24,9 @@ type Guard struct {
 	a       Authenticator
 	accepts TokenAcceptance
 	handler func(auth *Auth, req Request) error
+	// authOpts is accepts as Authenticate's variadic argument, boxed once
+	// rather than on every request.
+	authOpts []AuthenticateOption
 }
 
 // GuardOption configures a [Guard].
@@ -39,6 +42,7 @@ func NewGuard(a Authenticator, opts ...GuardOption) *Guard {
 			o(g)
 		}
 	}
+	g.authOpts = []AuthenticateOption{g.accepts}
 	return g
 }
 
@@ -88,7 +92,7 @@ func (g *Guard) Check(ctx context.Context, req Request) GuardResult {
 		d.Body = []byte("clerkguard: the middleware was built without a Client")
 		return GuardResult{Auth: signedOutAuth(), Decision: &d}
 	}
-	s := g.a.Authenticate(ctx, req, g.accepts)
+	s := g.a.Authenticate(ctx, req, g.authOpts...)
 	res := GuardResult{Auth: s.Auth, Header: s.Headers}
 	if s.Location() != "" {
 		// Clerk's own redirects (handshake, development sync): 307 with

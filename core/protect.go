@@ -169,19 +169,47 @@ type requestInfo struct {
 //     than a sign-out (design §4.2).
 //   - an Auth that did not come from the middleware: 500, failing closed.
 func (a *Auth) Protect(opts ...ProtectOption) error {
+	cfg := newProtectConfig(opts)
+	return a.protect(&cfg)
+}
+
+func newProtectConfig(opts []ProtectOption) protectConfig {
 	cfg := protectConfig{accepts: TokenAcceptance{single: SessionToken}}
 	for _, o := range opts {
 		if o != nil {
 			o.applyProtect(&cfg)
 		}
 	}
+	return cfg
+}
+
+// Protector is an [Auth.Protect] check built once, for middleware that
+// protects a route: the options are read when the route is registered, and a
+// request pays for the checks alone. It is safe for concurrent use.
+type Protector struct{ cfg protectConfig }
+
+// NewProtector returns the check Auth.Protect(opts...) makes.
+func NewProtector(opts ...ProtectOption) *Protector {
+	return &Protector{cfg: newProtectConfig(opts)}
+}
+
+// Protect is auth.Protect(opts...) with the options given to
+// [NewProtector]: nil when the request may go on, else a *ProtectError.
+func (p *Protector) Protect(auth *Auth) error { return auth.protect(&p.cfg) }
+
+// Decide is [ProtectAuth] with the options given to [NewProtector]: the
+// decision to write, or nil to go on.
+func (p *Protector) Decide(auth *Auth) *Decision { return DecisionFor(auth.protect(&p.cfg)) }
+
+// protect applies cfg, which it never modifies.
+func (a *Auth) protect(cfg *protectConfig) error {
 	ri := a.requestInfo()
 	if ri == nil {
 		return misconfigured()
 	}
 	auth := ri.raw.forAcceptedToken(cfg.accepts)
 	if !cfg.accepts.accepts(auth.TokenType) {
-		return ri.unauthorized(&cfg, auth)
+		return ri.unauthorized(cfg, auth)
 	}
 	if auth.TokenType != SessionToken {
 		// Machine tokens: authenticated is enough; checks do not apply
@@ -189,20 +217,20 @@ func (a *Auth) Protect(opts ...ProtectOption) error {
 		if auth.IsAuthenticated {
 			return nil
 		}
-		return ri.unauthorized(&cfg, auth)
+		return ri.unauthorized(cfg, auth)
 	}
 	// A pending session is unauthenticated even when it is exposed
 	// (TreatPendingAsSignedOut false), spec §5.5.
 	if auth.SessionStatus == sessionPending || auth.UserID == "" {
-		return ri.unauthenticated(&cfg, auth)
+		return ri.unauthenticated(cfg, auth)
 	}
 	for _, cond := range cfg.conditions {
 		if cond == nil || !cond(auth.Has) {
-			return ri.unauthorized(&cfg, auth)
+			return ri.unauthorized(cfg, auth)
 		}
 	}
 	if len(cfg.checks) > 0 && !auth.Has(cfg.checks...) {
-		return ri.unauthorized(&cfg, auth)
+		return ri.unauthorized(cfg, auth)
 	}
 	if cfg.reverificationSet && !auth.Has(Reverification(cfg.reverification)) {
 		return reverificationHint(cfg.reverification)

@@ -464,12 +464,15 @@ func TestProtectDecisionTable(t *testing.T) {
 			t.Run(st.name+"/"+kind.name, func(t *testing.T) {
 				t.Parallel()
 				if st.machine && !machineReady {
-					t.Skip("machine-token verification is not available yet (core/machine_verify.go is a stub)")
+					t.Fatal("the development instance's API key does not verify")
 				}
 				s := st.authenticate(t, kind)
 				for _, call := range protectCalls {
 					t.Run(call.name, func(t *testing.T) {
-						checkDecision(t, s.Auth.Protect(call.opts...), outcome(st.want.of(call.name), kind.page, st.authState))
+						want := outcome(st.want.of(call.name), kind.page, st.authState)
+						checkDecision(t, s.Auth.Protect(call.opts...), want)
+						// A Protector built once decides the same.
+						checkDecision(t, clerk.NewProtector(call.opts...).Protect(s.Auth), want)
 					})
 				}
 			})
@@ -479,7 +482,7 @@ func TestProtectDecisionTable(t *testing.T) {
 }
 
 // machineVerificationWorks reports whether the client verifies a valid API
-// key (machine verification may not be implemented yet).
+// key, a precondition of the machine rows.
 func machineVerificationWorks(c *clerk.Client, token string) bool {
 	r := newRequest(http.MethodGet, ptPageURL, map[string]string{"Authorization": "Bearer " + token})
 	return c.Authenticate(context.Background(), clerk.NewRequest(r), clerk.AcceptsToken(clerk.APIKey)).IsAuthenticated()

@@ -97,13 +97,13 @@ func decisionError(c echo.Context, d *clerk.Decision, cause error) error {
 	return &echo.HTTPError{Code: d.Status, Message: msg, Internal: cause}
 }
 
-// state is what Middleware leaves in the request context for Protect.
+// state is what Middleware leaves in the request context for Protect
+// (clerk.WithAuthState); being an unexported type, no other package can
+// read or replace it.
 type state struct {
 	auth       *clerk.Auth
 	onDecision func(echo.Context, *clerk.Decision) error
 }
-
-type stateKey struct{}
 
 // refuse answers d: with the custom error handler, or the Echo way with
 // cause (the *clerk.ProtectError, or the WithHandler error) as Internal.
@@ -147,8 +147,8 @@ func Middleware(a clerk.Authenticator, opts ...Option) echo.MiddlewareFunc {
 			for k, v := range res.Header {
 				h[k] = append(h[k], v...)
 			}
-			st := &state{res.Auth, cfg.onDecision}
-			c.SetRequest(r.WithContext(context.WithValue(clerk.WithAuth(r.Context(), res.Auth), stateKey{}, st)))
+			st := state{res.Auth, cfg.onDecision}
+			c.SetRequest(r.WithContext(clerk.WithAuthState(r.Context(), res.Auth, st)))
 			if res.Decision != nil {
 				return st.refuse(c, res.Decision, res.Err)
 			}
@@ -169,13 +169,14 @@ func Middleware(a clerk.Authenticator, opts ...Option) echo.MiddlewareFunc {
 //	e.GET("/admin", admin, clerkecho.Protect(clerk.Role("org:admin")))
 //	billing := e.Group("/billing", clerkecho.Protect(clerk.Permission("org:invoices:create")))
 func Protect(opts ...clerk.ProtectOption) echo.MiddlewareFunc {
+	p := clerk.NewProtector(opts...)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			st, _ := c.Request().Context().Value(stateKey{}).(*state)
+			st := clerk.StateFromContext[state](c.Request().Context())
 			if st == nil {
 				st = &state{}
 			}
-			err := st.auth.Protect(opts...) // a nil Auth fails closed
+			err := p.Protect(st.auth) // a nil Auth fails closed
 			if d := clerk.DecisionFor(err); d != nil {
 				return st.refuse(c, d, err)
 			}

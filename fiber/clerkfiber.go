@@ -122,12 +122,15 @@ func Middleware(a clerk.Authenticator, opts ...Option) fiber.Handler {
 				h.Add(k, s)
 			}
 		}
-		st := &state{res.Auth, cfg.custom}
+		// One allocation for the state and the context value: the state
+		// lives in the context, and the Locals key points at it.
+		ctx := clerk.WithAuthState(c.Context(), res.Auth, state{res.Auth, cfg.custom})
+		c.SetContext(ctx)
+		st := clerk.StateFromContext[state](ctx)
 		c.Locals(stateKey{}, st)
 		// Under the core's key too, so that clerk.AuthFromContext works on
 		// c itself, c.RequestCtx() and net/http handlers behind adaptor.
 		c.Locals(clerk.AuthContextKey(), res.Auth)
-		c.SetContext(clerk.WithAuth(c.Context(), res.Auth))
 		if res.Decision != nil {
 			return st.refuse(c, res.Decision)
 		}
@@ -146,12 +149,13 @@ func Middleware(a clerk.Authenticator, opts ...Option) fiber.Handler {
 //	app.Get("/admin", clerkfiber.Protect(clerk.Role("org:admin")), admin)
 //	billing := app.Group("/billing", clerkfiber.Protect(clerk.Permission("org:invoices:create")))
 func Protect(opts ...clerk.ProtectOption) fiber.Handler {
+	p := clerk.NewProtector(opts...)
 	return func(c fiber.Ctx) error {
 		st, _ := c.Locals(stateKey{}).(*state)
 		if st == nil {
 			st = &state{}
 		}
-		if d := clerk.ProtectAuth(st.auth, opts...); d != nil {
+		if d := p.Decide(st.auth); d != nil {
 			return st.refuse(c, d)
 		}
 		return c.Next()

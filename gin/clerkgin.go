@@ -122,8 +122,11 @@ func Middleware(a clerk.Authenticator, opts ...Option) gin.HandlerFunc {
 		for k, v := range res.Header {
 			h[k] = append(h[k], v...)
 		}
-		c.Set(stateKey{}, &state{res.Auth, cfg.onDecision})
-		c.Request = c.Request.WithContext(clerk.WithAuth(c.Request.Context(), res.Auth))
+		// One allocation for both: the state lives in the context value, and
+		// the gin.Context key points at it.
+		ctx := clerk.WithAuthState(c.Request.Context(), res.Auth, state{res.Auth, cfg.onDecision})
+		c.Request = c.Request.WithContext(ctx)
+		c.Set(stateKey{}, clerk.StateFromContext[state](ctx))
 		if res.Decision != nil {
 			refuse(c, cfg.onDecision, res.Decision)
 		}
@@ -141,12 +144,13 @@ func Middleware(a clerk.Authenticator, opts ...Option) gin.HandlerFunc {
 //	r.GET("/admin", clerkgin.Protect(clerk.Role("org:admin")), admin)
 //	billing := r.Group("/billing", clerkgin.Protect(clerk.Permission("org:invoices:create")))
 func Protect(opts ...clerk.ProtectOption) gin.HandlerFunc {
+	p := clerk.NewProtector(opts...)
 	return func(c *gin.Context) {
 		st := stateOf(c)
 		if st == nil {
 			st = &state{onDecision: DefaultErrorHandler}
 		}
-		if d := clerk.ProtectAuth(st.auth, opts...); d != nil {
+		if d := p.Decide(st.auth); d != nil {
 			refuse(c, st.onDecision, d)
 		}
 	}

@@ -1,7 +1,9 @@
 // Command benchtable turns `go test -bench -benchmem` output (on stdin) into
-// a Markdown table with each benchmark's ratio to the RSA floor and to
-// Clerk's Go SDK, as `make bench` prints it. With several -count runs the
-// median of each benchmark is used.
+// Markdown tables, as `make bench` prints them: each verification
+// benchmark's ratio to the RSA floor and to Clerk's Go SDK, then each
+// adapter's Middleware+Protect against its bare route (BenchmarkAdapter
+// in-process, BenchmarkAdapterHTTP over loopback HTTP). With several -count
+// runs the median of each benchmark is used.
 package main
 
 import (
@@ -46,7 +48,12 @@ func main() {
 	sdkWarm := medianOf(results, "BenchmarkClerkSDKWarm")
 	fmt.Println("| benchmark | ns/op | B/op | allocs/op | x RSA floor | Clerk SDK / this |")
 	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: |")
+	var adapters []string
 	for _, name := range order {
+		if strings.HasPrefix(name, "BenchmarkAdapter") {
+			adapters = append(adapters, name)
+			continue
+		}
 		r := results[name]
 		ns := median(r.ns)
 		vsSDK := ""
@@ -62,6 +69,32 @@ func main() {
 			vsFloor = fmt.Sprintf("%.2f", ns/floor)
 		}
 		fmt.Printf("| %s | %.0f | %.0f | %.0f | %s | %s |\n", strings.TrimPrefix(name, "Benchmark"), ns, median(r.bytes), median(r.allocs), vsFloor, vsSDK)
+	}
+	adapterTable(results, adapters)
+}
+
+// adapterTable prints, per benchmark family and framework, the guarded
+// route against the bare one: names are Benchmark<Family>/<framework>/bare
+// and .../clerkguard.
+func adapterTable(results map[string]*result, names []string) {
+	if len(names) == 0 {
+		return
+	}
+	fmt.Println()
+	fmt.Println("| adapter | bare ns/op | clerkguard ns/op | ratio | bare allocs/op | clerkguard allocs/op |")
+	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: |")
+	for _, name := range names {
+		base, ok := strings.CutSuffix(name, "/bare")
+		if !ok {
+			continue
+		}
+		bare, guarded := results[name], results[base+"/clerkguard"]
+		if guarded == nil {
+			continue
+		}
+		b, g := median(bare.ns), median(guarded.ns)
+		fmt.Printf("| %s | %.0f | %.0f | %.2fx | %.0f | %.0f |\n", strings.TrimPrefix(base, "Benchmark"), b, g, g/b,
+			median(bare.allocs), median(guarded.allocs))
 	}
 }
 

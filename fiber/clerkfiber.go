@@ -172,12 +172,12 @@ func Auth(c fiber.Ctx) *clerk.Auth {
 }
 
 // request is the clerk.Request view of a Fiber request. Everything it
-// returns is a copy: string(b) copies fasthttp's bytes. It reads the
-// fiber.Ctx only while the middleware runs; detach ends that.
+// returns is a copy: fasthttp reuses its buffers once the handler returns.
+// It reads the fiber.Ctx only while the middleware runs; detach ends that.
 type request struct {
 	c      fiber.Ctx
 	method string
-	url    *url.URL
+	url    url.URL
 	header http.Header
 }
 
@@ -186,21 +186,31 @@ var _ clerk.Request = (*request)(nil)
 func newRequest(c fiber.Ctx) *request {
 	fr := c.Request()
 	// The path Fiber routes on, as the client sent it (before
-	// UnescapePath); the core decodes it once, as Clerk does.
-	raw := string(fr.URI().PathOriginal())
-	u := &url.URL{Scheme: "http", Host: string(fr.Host()), Path: raw, RawQuery: string(fr.URI().QueryString())}
+	// UnescapePath); the core decodes it once, as Clerk does. Path, host and
+	// query are copied in one allocation.
+	path, host, query := fr.URI().PathOriginal(), fr.Host(), fr.URI().QueryString()
+	var b strings.Builder
+	b.Grow(len(path) + len(host) + len(query))
+	b.Write(path)
+	b.Write(host)
+	b.Write(query)
+	all := b.String()
+	raw, h, q := all[:len(path)], all[len(path):len(path)+len(host)], all[len(path)+len(host):]
+	// c.Method is one of the app's method names, not a view of the request
+	// buffer.
+	r := &request{c: c, method: c.Method(), url: url.URL{Scheme: "http", Host: h, Path: raw, RawQuery: q}}
 	if p, err := url.PathUnescape(raw); err == nil && p != raw {
-		u.Path, u.RawPath = p, raw
+		r.url.Path, r.url.RawPath = p, raw
 	}
 	if c.RequestCtx().IsTLS() {
-		u.Scheme = "https"
+		r.url.Scheme = "https"
 	}
-	return &request{c: c, method: string(fr.Header.Method()), url: u}
+	return r
 }
 
 func (r *request) detach()        { r.c = nil }
 func (r *request) Method() string { return r.method }
-func (r *request) URL() *url.URL  { return r.url }
+func (r *request) URL() *url.URL  { return &r.url }
 
 func (r *request) Header(name string) string {
 	if r.c == nil {

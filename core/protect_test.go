@@ -318,9 +318,9 @@ func TestProtectDecisionTable(t *testing.T) {
 	prod := ptClient(t, nil)
 	exposed := ptClient(t, func(o *clerk.Options) { f := false; o.TreatPendingAsSignedOut = &f })
 
-	// Clerk unreachable: the JWKS endpoint answers 503. (A client per
-	// subtest: concurrent requests on one client hit a data race in
-	// handleSessionTokenError, reported separately.)
+	// Clerk unreachable: the JWKS endpoint answers 503. A client per
+	// subtest, so that each starts with a cold key cache (concurrent
+	// requests on one client: TestConcurrentRequestsWhileKeysAreDown).
 	down := func(t testing.TB) *clerk.Client {
 		sk := "sk_live_" + strings.Repeat("x", 40)
 		jwks := clerktest.NewJWKSServer(t, sk, ptKey())

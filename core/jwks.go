@@ -419,9 +419,6 @@ type jwkJSON struct {
 	E   string `json:"e"`
 }
 
-var errNoSigningKeys = &TokenError{Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,
-	Message: "The JWKS endpoint did not contain any signing keys. Contact support@clerk.com."}
-
 // parseJWKS parses a JWKS document. Keys that cannot be imported are kept
 // with their error, so a token that names them fails the way Clerk's does.
 func parseJWKS(body []byte) (map[string]*jwk, error) {
@@ -433,7 +430,8 @@ func parseJWKS(body []byte) (map[string]*jwk, error) {
 			Message: "The JWKS endpoint returned invalid JSON."}
 	}
 	if len(doc.Keys) == 0 {
-		return nil, errNoSigningKeys
+		return nil, &TokenError{Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,
+			Message: "The JWKS endpoint did not contain any signing keys. Contact support@clerk.com."}
 	}
 	keys := make(map[string]*jwk, len(doc.Keys))
 	for _, k := range doc.Keys {

@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	clerk "github.com/clerkguard/clerkguard/core"
-	"github.com/clerkguard/clerkguard/core/clerktest"
 )
 
 // Requests that fail on the same key fetch share its error inside the core;
@@ -19,14 +16,7 @@ import (
 // client, while the JWKS endpoint is down, all get a 503 from Protect.
 func TestConcurrentRequestsWhileKeysAreDown(t *testing.T) {
 	t.Parallel()
-	sk := "sk_live_" + strings.Repeat("x", 40)
-	jwks := clerktest.NewJWKSServer(t, sk, ptKey())
-	jwks.SetFailure(http.StatusServiceUnavailable, "")
-	c, err := clerk.New(clerk.Options{SecretKey: sk, PublishableKey: clerktest.LivePublishableKey(ptFAPI),
-		APIURL: jwks.URL(), HTTPClient: jwks.Client(), Clock: func() time.Time { return ptNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := unreachableClient(t, http.StatusServiceUnavailable)
 	tok := ptSession()
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)

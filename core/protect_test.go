@@ -321,17 +321,7 @@ func TestProtectDecisionTable(t *testing.T) {
 	// Clerk unreachable: the JWKS endpoint answers 503. A client per
 	// subtest, so that each starts with a cold key cache (concurrent
 	// requests on one client: TestConcurrentRequestsWhileKeysAreDown).
-	down := func(t testing.TB) *clerk.Client {
-		sk := "sk_live_" + strings.Repeat("x", 40)
-		jwks := clerktest.NewJWKSServer(t, sk, ptKey())
-		jwks.SetFailure(http.StatusServiceUnavailable, "")
-		c, err := clerk.New(clerk.Options{SecretKey: sk, PublishableKey: clerktest.LivePublishableKey(ptFAPI),
-			APIURL: jwks.URL(), HTTPClient: jwks.Client(), Clock: func() time.Time { return ptNow }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
+	down := func(t testing.TB) *clerk.Client { return unreachableClient(t, http.StatusServiceUnavailable) }
 	// Machine tokens are verified by a development instance.
 	inst := clerkdev.NewTestInstance(t, clerkdev.Config{Key: ptKey(), Clock: func() time.Time { return ptNow }})
 	mc, err := clerk.New(clerk.Options{SecretKey: inst.SecretKey(), PublishableKey: inst.PublishableKey(),
@@ -481,6 +471,21 @@ func TestProtectDecisionTable(t *testing.T) {
 	t.Logf("%d protect cases (%d states x %d request kinds x %d calls)", cases, len(states), len(requestKinds), len(protectCalls))
 }
 
+// unreachableClient is a production client of the table whose JWKS
+// endpoint answers status: Clerk is unreachable.
+func unreachableClient(t testing.TB, status int) *clerk.Client {
+	t.Helper()
+	sk := "sk_live_" + strings.Repeat("x", 40)
+	jwks := clerktest.NewJWKSServer(t, sk, ptKey())
+	jwks.SetFailure(status, "")
+	c, err := clerk.New(clerk.Options{SecretKey: sk, PublishableKey: clerktest.LivePublishableKey(ptFAPI),
+		APIURL: jwks.URL(), HTTPClient: jwks.Client(), Clock: func() time.Time { return ptNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // machineVerificationWorks reports whether the client verifies a valid API
 // key, a precondition of the machine rows.
 func machineVerificationWorks(c *clerk.Client, token string) bool {
@@ -571,20 +576,13 @@ func TestProtectErrorText(t *testing.T) {
 // the cause (design §4.2).
 func TestProtectUnavailableKeepsTheCause(t *testing.T) {
 	t.Parallel()
-	sk := "sk_live_" + strings.Repeat("y", 40)
-	jwks := clerktest.NewJWKSServer(t, sk, ptKey())
-	jwks.SetFailure(http.StatusBadGateway, "")
-	c, err := clerk.New(clerk.Options{SecretKey: sk, PublishableKey: clerktest.LivePublishableKey(ptFAPI),
-		APIURL: jwks.URL(), HTTPClient: jwks.Client(), Clock: func() time.Time { return ptNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := unreachableClient(t, http.StatusBadGateway)
 	r := newRequest(http.MethodGet, ptPageURL, map[string]string{"Authorization": "Bearer " + ptSession()})
 	s := c.Authenticate(context.Background(), clerk.NewRequest(r))
 	if s.Reason != clerk.ReasonRemoteJWKFailedToLoad || !s.Unavailable() {
 		t.Fatalf("state reason %q unavailable %v, want %q", s.Reason, s.Unavailable(), clerk.ReasonRemoteJWKFailedToLoad)
 	}
-	err = s.Auth.Protect()
+	err := s.Auth.Protect()
 	if !errors.Is(err, clerk.ReasonRemoteJWKFailedToLoad) {
 		t.Errorf("Protect = %v, want it to wrap the JWKS error", err)
 	}

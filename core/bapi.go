@@ -3,6 +3,7 @@ package clerk
 import (
 	"bytes"
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -75,6 +76,10 @@ func errString(err error) string {
 	return redactURLError(err)
 }
 
+// errNoSecretKey is the error of a Backend API call on a Client built
+// without a secret key (JWTKey alone): there is nothing to call it with.
+var errNoSecretKey = errors.New("clerk: no SecretKey is set, so the Backend API cannot be called")
+
 // apiRequest is one Backend API call.
 type apiRequest struct {
 	method string
@@ -85,8 +90,24 @@ type apiRequest struct {
 }
 
 // callAPI performs a Backend API call and decodes a 2xx JSON answer into out.
-// Calls are bounded by ctx and the HTTP client's timeout; bodies by maxAPIBody.
+// Each call is bounded in time by the HTTP client's Timeout, or
+// DefaultHTTPTimeout when the client has none (a caller's http.Client{} and a
+// context without a deadline must not hang a request), and by ctx; bodies
+// by maxAPIBody.
 func (c *Client) callAPI(ctx context.Context, r apiRequest, out any) error {
+	key := r.key
+	if key == "" {
+		key = c.opts.SecretKey
+	}
+	if key == "" {
+		return &APIError{Status: http.StatusUnauthorized, Err: errNoSecretKey}
+	}
+	timeout := DefaultHTTPTimeout
+	if c.httpClient.Timeout > 0 {
+		timeout = c.httpClient.Timeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	u := *c.apiURL
 	u.Path = strings.TrimRight(u.Path, "/") + r.path
 	u.RawPath = ""
@@ -104,10 +125,6 @@ func (c *Client) callAPI(ctx context.Context, r apiRequest, out any) error {
 	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), body)
 	if err != nil {
 		return &APIError{Err: err}
-	}
-	key := r.key
-	if key == "" {
-		key = c.opts.SecretKey
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Clerk-API-Version", SupportedAPIVersion)

@@ -136,7 +136,10 @@ func New(opts Options) (*Client, error) {
 		if opts.Domain == "" && opts.ProxyURL == "" {
 			return nil, &ConfigError{Field: "Domain", Message: "Missing domain and proxyUrl. A satellite application needs to specify a domain or a proxyUrl."}
 		}
-		if opts.SignInURL == "" && isDevelopmentSecretKey(opts.SecretKey) {
+		// Clerk asks the secret key; without one (JWTKey instead), the
+		// publishable key says whether the instance is a development one,
+		// which is what the browser flow follows.
+		if opts.SignInURL == "" && (isDevelopmentSecretKey(opts.SecretKey) || c.hasPK && c.pk.InstanceType == Development) {
 			return nil, &ConfigError{Field: "SignInURL", Message: "Missing signInUrl. Pass a signInUrl for dev instances if an app is satellite."}
 		}
 		if opts.SignInURL != "" {

@@ -435,6 +435,9 @@ func TestNewValidation(t *testing.T) {
 		{"negative skew", clerk.Options{SecretKey: sk, ClockSkew: -time.Second}, "ClockSkew"},
 		{"satellite without domain", clerk.Options{SecretKey: sk, PublishableKey: pk, IsSatellite: true, SignInURL: "https://primary.example/sign-in"}, "Domain"},
 		{"dev satellite without sign-in url", clerk.Options{SecretKey: sk, PublishableKey: pk, IsSatellite: true, Domain: "sat.example"}, "SignInURL"},
+		// No secret key to tell: the publishable key's development instance
+		// needs a sign-in URL as well (the browser flow redirects there).
+		{"dev satellite by its publishable key, without sign-in url", clerk.Options{JWTKey: clerktest.MustNewKey().PublicKeyPEM(), PublishableKey: pk, IsSatellite: true, Domain: "sat.example"}, "SignInURL"},
 		{"relative satellite sign-in url", clerk.Options{SecretKey: sk, PublishableKey: pk, IsSatellite: true, Domain: "sat.example", SignInURL: "/sign-in"}, "SignInURL"},
 		{"bad proxy url", clerk.Options{SecretKey: sk, ProxyURL: "example.com/__clerk"}, "ProxyURL"},
 		{"bad pem", clerk.Options{JWTKey: "not a key"}, "JWTKey"},

@@ -3,8 +3,10 @@
 //
 //	go run ./examples/chi
 //
-// Without CLERK_SECRET_KEY and CLERK_PUBLISHABLE_KEY it starts an offline
-// Clerk development instance and prints URLs and curl lines to try.
+// With no CLERK_ variable in the environment it starts an offline Clerk
+// development instance and prints URLs and curl lines to try; with
+// CLERK_SECRET_KEY and CLERK_PUBLISHABLE_KEY it uses that Clerk instance
+// (only one of them set is an error, never the development instance).
 package main
 
 import (

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -27,8 +28,9 @@ func Addr() string {
 	return "127.0.0.1:8080"
 }
 
-// Setup holds the Clerk client of an example and, without Clerk keys in the
-// environment, the embedded development instance it talks to.
+// Setup holds the Clerk client of an example and, without any Clerk
+// variable in the environment, the embedded development instance it talks
+// to.
 type Setup struct {
 	Client *clerk.Client
 	// Dev is the offline development instance, nil with real Clerk keys.
@@ -42,24 +44,68 @@ var organizationSync = clerk.OrganizationSync{
 	PersonalAccountPatterns: []string{"/personal", "/personal/(.*)"},
 }
 
-// New builds the client: from CLERK_SECRET_KEY and CLERK_PUBLISHABLE_KEY
-// when both are set (real Clerk), else against a new offline development
-// instance on loopback. Close it when done.
-func New() (*Setup, error) {
-	if os.Getenv("CLERK_SECRET_KEY") != "" && os.Getenv("CLERK_PUBLISHABLE_KEY") != "" {
-		opts, err := clerk.OptionsFromEnv()
-		if err != nil {
-			return nil, err
+// envNames are the variables [clerk.OptionsFromEnv] reads, each also
+// spelled NEXT_PUBLIC_CLERK_X; keep in step with its documentation.
+var envNames = []string{
+	"SECRET_KEY", "PUBLISHABLE_KEY", "MACHINE_SECRET_KEY", "JWT_KEY",
+	"API_URL", "API_VERSION", "SIGN_IN_URL", "SIGN_UP_URL",
+	"AFTER_SIGN_IN_URL", "AFTER_SIGN_UP_URL", "DOMAIN", "PROXY_URL",
+	"IS_SATELLITE",
+}
+
+// clerkEnv lists the Clerk variables set (non-empty) in the environment,
+// in either spelling, as OptionsFromEnv sees them.
+func clerkEnv() []string {
+	var set []string
+	for _, n := range envNames {
+		for _, v := range []string{"CLERK_" + n, "NEXT_PUBLIC_CLERK_" + n} {
+			if os.Getenv(v) != "" {
+				set = append(set, v)
+			}
 		}
-		sync := organizationSync
-		opts.OrganizationSync = &sync
-		c, err := clerk.New(opts)
-		if err != nil {
-			return nil, err
-		}
-		return &Setup{Client: c}, nil
 	}
-	return NewDev()
+	return set
+}
+
+// New builds the client. With no Clerk variable at all in the environment
+// (none of those [clerk.OptionsFromEnv] reads), it starts a new offline
+// development instance on loopback. With any of them set, it uses real
+// Clerk, and both the secret and the publishable key must be set
+// (CLERK_SECRET_KEY and CLERK_PUBLISHABLE_KEY, or their NEXT_PUBLIC_
+// spellings): an incomplete set is an error naming what is missing, never
+// a silent switch to the development instance. Close it when done.
+func New() (*Setup, error) {
+	set := clerkEnv()
+	opts, err := clerk.OptionsFromEnv()
+	if len(set) == 0 && err == nil && reflect.ValueOf(opts).IsZero() {
+		return NewDev()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(set) == 0 { // a variable OptionsFromEnv reads that envNames lacks
+		set = []string{"a Clerk variable"}
+	}
+	var missing []string
+	if opts.SecretKey == "" {
+		missing = append(missing, "CLERK_SECRET_KEY")
+	}
+	if opts.PublishableKey == "" {
+		missing = append(missing, "CLERK_PUBLISHABLE_KEY")
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("incomplete Clerk environment: %s missing (set: %s). "+
+			"Set both CLERK_SECRET_KEY and CLERK_PUBLISHABLE_KEY to use your Clerk instance, "+
+			"or unset every Clerk variable to use the offline development instance",
+			strings.Join(missing, " and "), strings.Join(set, ", "))
+	}
+	sync := organizationSync
+	opts.OrganizationSync = &sync
+	c, err := clerk.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Setup{Client: c}, nil
 }
 
 // NewDev builds the client against a new offline development instance on
@@ -97,8 +143,9 @@ func NewDevConfig(cfg clerkdev.Config) (*Setup, error) {
 	return &Setup{Client: c, Dev: dev}, nil
 }
 
-// Close stops the development instance, if any.
+// Close releases the client and stops the development instance, if any.
 func (s *Setup) Close() {
+	s.Client.Close()
 	if s.Dev != nil {
 		s.Dev.Close()
 	}
@@ -114,7 +161,7 @@ func (s *Setup) Banner(w io.Writer, framework, appURL string) {
 		fmt.Fprintln(w, "Using the Clerk instance of CLERK_SECRET_KEY / CLERK_PUBLISHABLE_KEY.")
 		return
 	}
-	fmt.Fprintf(w, "No Clerk keys in the environment: using the offline development instance at %s\n", s.Dev.URL())
+	fmt.Fprintf(w, "No Clerk variables in the environment: using the offline development instance at %s\n", s.Dev.URL())
 	fmt.Fprintln(w, "(demo users: Alice, admin of Acme; Bob, member of Acme; Carol, no organization)")
 	fmt.Fprintln(w)
 	alice, err1 := s.Dev.MintSessionToken("user_alice", clerkdev.WithOrg("acme"), clerkdev.WithLifetime(time.Hour))

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 
 	clerk "github.com/clerkguard/clerkguard/core"
 	"github.com/clerkguard/clerkguard/core/clerkdev"
+	"github.com/clerkguard/clerkguard/core/clerktest"
 )
 
 // Rules protects the dashboards (signed in) and the admin area (org:admin)
@@ -94,5 +96,94 @@ func TestPage(t *testing.T) {
 	}
 	if out := string(Page(clerk.AuthFromContext(context.Background()), "x", "/", nil)); strings.Contains(out, "sign-in-link") {
 		t.Error("with real Clerk (no development instance) the page links to no instance pages")
+	}
+}
+
+// clearClerkEnv unsets, for the test, every variable OptionsFromEnv reads.
+func clearClerkEnv(t *testing.T) {
+	for _, n := range envNames {
+		t.Setenv("CLERK_"+n, "")
+		t.Setenv("NEXT_PUBLIC_CLERK_"+n, "")
+	}
+}
+
+// New starts the development instance only when no Clerk variable is set:
+// a partial configuration is an error naming what is missing, never a
+// silent switch to the offline instance.
+func TestNewFromEnvironment(t *testing.T) {
+	sk := clerktest.SecretKey()
+	pk := clerktest.PublishableKey("example.clerk.accounts.dev")
+	tests := []struct {
+		name    string
+		env     map[string]string
+		dev     bool   // the development instance
+		missing string // the error names it; "" for no error
+	}{
+		{name: "none", dev: true},
+		{name: "both", env: map[string]string{"CLERK_SECRET_KEY": sk, "CLERK_PUBLISHABLE_KEY": pk}},
+		{name: "both, Next.js spelling", env: map[string]string{"CLERK_SECRET_KEY": sk, "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY": pk}},
+		{name: "secret key only", env: map[string]string{"CLERK_SECRET_KEY": sk}, missing: "CLERK_PUBLISHABLE_KEY"},
+		{name: "publishable key only", env: map[string]string{"CLERK_PUBLISHABLE_KEY": pk}, missing: "CLERK_SECRET_KEY"},
+		{name: "publishable key only, Next.js spelling", env: map[string]string{"NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY": pk}, missing: "CLERK_SECRET_KEY"},
+		{name: "JWT key only", env: map[string]string{"CLERK_JWT_KEY": "x"}, missing: "CLERK_SECRET_KEY and CLERK_PUBLISHABLE_KEY"},
+		{name: "sign-in URL only", env: map[string]string{"CLERK_SIGN_IN_URL": "https://accounts.example.com/sign-in"}, missing: "CLERK_SECRET_KEY and CLERK_PUBLISHABLE_KEY"},
+		{name: "not a satellite", env: map[string]string{"CLERK_IS_SATELLITE": "false"}, missing: "CLERK_SECRET_KEY and CLERK_PUBLISHABLE_KEY"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clearClerkEnv(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			setup, err := New()
+			if tt.missing != "" {
+				if err == nil {
+					setup.Close()
+					t.Fatalf("New() started a client (dev instance: %v), want an error naming %s", setup.Dev != nil, tt.missing)
+				}
+				if !strings.Contains(err.Error(), ": "+tt.missing+" missing") {
+					t.Errorf("New() = %v, want it to name %s as missing", err, tt.missing)
+				}
+				for k := range tt.env {
+					if !strings.Contains(err.Error(), k) {
+						t.Errorf("New() = %v, want it to name %s as set", err, k)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer setup.Close()
+			if (setup.Dev != nil) != tt.dev {
+				t.Errorf("development instance: %v, want %v", setup.Dev != nil, tt.dev)
+			}
+			if setup.Client == nil {
+				t.Error("no client")
+			}
+		})
+	}
+}
+
+// Every name New looks for is one OptionsFromEnv reads, in both spellings.
+func TestEnvNames(t *testing.T) {
+	for _, n := range envNames {
+		for _, v := range []string{"CLERK_" + n, "NEXT_PUBLIC_CLERK_" + n} {
+			t.Run(v, func(t *testing.T) {
+				clearClerkEnv(t)
+				value := "https://x.example.com"
+				if n == "IS_SATELLITE" {
+					value = "true"
+				}
+				t.Setenv(v, value)
+				opts, err := clerk.OptionsFromEnv()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if reflect.ValueOf(opts).IsZero() {
+					t.Errorf("OptionsFromEnv ignores %s", v)
+				}
+			})
+		}
 	}
 }

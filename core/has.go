@@ -10,11 +10,12 @@ import (
 // [Permission], [Feature], [Plan] or [Reverification] and pass it to
 // [Auth.Has]. The zero Check asks nothing.
 //
-// Several checks given together form one query, like the object passed to
+// Several checks given together must all hold, like the object passed to
 // Clerk's has(): auth.Has(clerk.Role("admin"), clerk.Permission("org:x:y"))
-// is has({ role: 'admin', permission: 'org:x:y' }), true only when both
-// hold. When the same kind appears twice the last one wins, as a repeated
-// key does in a JavaScript object literal.
+// is has({ role: 'admin', permission: 'org:x:y' }). Checks of the same
+// kind are ANDed too: Has(Permission("a"), Permission("b")) needs both (a
+// JavaScript object cannot repeat a key; clerkguard never lets a later
+// check hide an earlier one).
 type Check struct {
 	kind  checkKind
 	value string // role, permission, feature, plan, or the preset name
@@ -34,7 +35,6 @@ const (
 	checkFeature
 	checkPlan
 	checkReverification
-	numCheckKinds
 )
 
 // revForm says which form a reverification Check was built from.
@@ -252,16 +252,26 @@ func (a *Auth) Has(checks ...Check) bool {
 	if a == nil || a.TokenType != SessionToken || !a.IsAuthenticated || a.UserID == "" {
 		return false
 	}
-	var q [numCheckKinds]*Check // last one of each kind wins
-	for i := range checks {
-		q[checks[i].kind] = &checks[i]
-	}
+	// Each of Clerk's dimensions is a conjunction of its checks, so every
+	// check is evaluated alone and the outcomes are ANDed.
 	passed := false
-	for _, o := range [...]outcome{
-		a.orgOutcome(q[checkRole], q[checkPermission]),
-		a.billingOutcome(q[checkFeature], q[checkPlan]),
-		a.reverificationOutcome(q[checkReverification]),
-	} {
+	for i := range checks {
+		c := &checks[i]
+		var o outcome
+		switch c.kind {
+		case checkRole:
+			o = a.orgOutcome(c, nil)
+		case checkPermission:
+			o = a.orgOutcome(nil, c)
+		case checkFeature:
+			o = a.billingOutcome(c, nil)
+		case checkPlan:
+			o = a.billingOutcome(nil, c)
+		case checkReverification:
+			o = a.reverificationOutcome(c)
+		default:
+			continue // the zero Check asks nothing
+		}
 		if o == outcomeFail {
 			return false
 		}

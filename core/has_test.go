@@ -150,8 +150,14 @@ func hasCases() []hasCase {
 		{"role and feature hold", v2OrgPayload, []Check{Role("admin"), Feature("o:impersonation")}, true},
 		{"feature and plan both hold", v2BillingPayload, []Check{Feature("dashboard"), Plan("business")}, true},
 		{"feature holds, plan does not", v2BillingPayload, []Check{Feature("dashboard"), Plan("enterprise")}, false},
-		{"the last check of a kind wins", v2OrgPayload, []Check{Role("member"), Role("admin")}, true},
-		{"the last check of a kind wins, failing", v2OrgPayload, []Check{Role("admin"), Role("member")}, false},
+		// Checks of one kind are ANDed too: a later check never hides an
+		// earlier one (in Clerk's object form a kind cannot repeat).
+		{"two roles: the user has only one", v2OrgPayload, []Check{Role("member"), Role("admin")}, false},
+		{"two roles: the user has only one, other order", v2OrgPayload, []Check{Role("admin"), Role("member")}, false},
+		{"the same role twice", v2OrgPayload, []Check{Role("admin"), Role("org:admin")}, true},
+		{"two permissions, only the second held", v2OrgPayload, []Check{Permission("org:impersonation:read"), Permission("org:reservations:read")}, false},
+		{"two permissions, only the first held", v2OrgPayload, []Check{Permission("org:reservations:read"), Permission("org:impersonation:read")}, false},
+		{"two features, one missing", v2BillingPayload, []Check{Feature("dashboard"), Feature("u:nope")}, false},
 		{"nothing asked is false", v2OrgPayload, nil, false},
 		{"a zero Check asks nothing", v2OrgPayload, []Check{{}}, false},
 		{"a zero Check does not hide a real one", v2OrgPayload, []Check{{}, Role("admin")}, true},

@@ -550,6 +550,30 @@ func TestProtectConditionsAreANDed(t *testing.T) {
 	checkDecision(t, a.Protect(isAdmin, clerk.Role("billing")), decision{status: 404, failure: clerk.Unauthorized, body: notFoundBody})
 }
 
+// Checks of the same kind are ANDed: a permission the user lacks is never
+// hidden by a later one the user holds (audit finding: last-wins let
+// Protect(Permission(missing), Permission(held)) through).
+func TestProtectSameKindChecksAreANDed(t *testing.T) {
+	t.Parallel()
+	c := ptClient(t, nil)
+	tok := ptSession(clerktest.WithOrg(clerktest.Org{ID: "org_1", Role: "org:member", Permissions: []string{"org:invoices:read"}}))
+	r := newRequest(http.MethodGet, ptPageURL, map[string]string{"Authorization": "Bearer " + tok})
+	a := c.Authenticate(context.Background(), clerk.NewRequest(r)).Auth
+	refused := decision{status: 404, failure: clerk.Unauthorized, body: notFoundBody}
+	for _, opts := range [][]clerk.ProtectOption{
+		{clerk.Permission("org:invoices:delete"), clerk.Permission("org:invoices:read")},
+		{clerk.Permission("org:invoices:read"), clerk.Permission("org:invoices:delete")},
+		{clerk.Role("org:admin"), clerk.Role("org:member")},
+		{clerk.Role("org:member"), clerk.Role("org:admin")},
+	} {
+		checkDecision(t, a.Protect(opts...), refused)
+		checkDecision(t, clerk.NewProtector(opts...).Protect(a), refused)
+	}
+	if err := a.Protect(clerk.Role("member"), clerk.Permission("org:invoices:read"), clerk.Permission("invoices:read")); err != nil {
+		t.Errorf("every check holds, Protect = %v", err)
+	}
+}
+
 func TestProtectErrorText(t *testing.T) {
 	t.Parallel()
 	c := ptClient(t, nil)

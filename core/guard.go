@@ -124,7 +124,9 @@ func ProtectAuth(auth *Auth, opts ...ProtectOption) *Decision {
 // cached (at most maxClients, least recently used first out; 0 means 100),
 // so each tenant keeps its own key cache and tenants never share keys.
 //
-// Options are told apart by every string, list, number and flag they hold.
+// Options are told apart by every string, list, number and flag they hold;
+// clients whose options name the same keys (secret key, API URL, JWKS
+// settings) share one JWKS cache, so a new Domain costs no Backend API call.
 // The fields that are functions or pointers (Clock, Logger, HTTPClient) are
 // not compared: the client built for the first request with given keys keeps
 // its own, so options should return the same ones every time.
@@ -137,7 +139,8 @@ func PerRequest(options func(req Request) (Options, error), maxClients int) Auth
 	if maxClients <= 0 {
 		maxClients = 100
 	}
-	return &perRequest{options: options, max: maxClients, byKey: map[string]*list.Element{}, lru: list.New()}
+	return &perRequest{options: options, max: maxClients, byKey: map[string]*list.Element{}, lru: list.New(),
+		keys: map[string]*sharedKeys{}}
 }
 
 type perRequest struct {
@@ -147,11 +150,23 @@ type perRequest struct {
 	mu    sync.Mutex
 	byKey map[string]*list.Element
 	lru   *list.List
+	// keys holds the remote key sources of the cached clients by where
+	// their keys come from: clients whose options differ only in, say,
+	// Domain (one per Host header) share one JWKS cache, as Clerk keeps one
+	// per secret key, so a new client costs no Backend API call.
+	keys map[string]*sharedKeys
 }
 
 type cachedClient struct {
-	key string
-	c   *Client
+	key     string
+	keysKey string // "" when the client's keys are not shared
+	c       *Client
+}
+
+// sharedKeys is a key source and how many cached clients use it.
+type sharedKeys struct {
+	src  keySource
+	refs int
 }
 
 // errNoOptions is the error of a PerRequest built with a nil function.
@@ -197,13 +212,43 @@ func (p *perRequest) client(o Options) (*Client, error) {
 		p.lru.MoveToFront(e)
 		return e.Value.(*cachedClient).c, nil
 	}
-	p.byKey[key] = p.lru.PushFront(&cachedClient{key: key, c: c})
+	cc := &cachedClient{key: key, c: c}
+	if _, remote := c.keys.(*remoteKeys); remote {
+		cc.keysKey = keySourceKey(&o)
+		if sh, ok := p.keys[cc.keysKey]; ok {
+			c.keys = sh.src // the new client never fetched: nothing to close
+			sh.refs++
+		} else {
+			p.keys[cc.keysKey] = &sharedKeys{src: c.keys, refs: 1}
+		}
+	}
+	p.byKey[key] = p.lru.PushFront(cc)
 	for p.lru.Len() > p.max {
 		last := p.lru.Back()
 		p.lru.Remove(last)
-		delete(p.byKey, last.Value.(*cachedClient).key)
+		old := last.Value.(*cachedClient)
+		delete(p.byKey, old.key)
+		if sh := p.keys[old.keysKey]; sh != nil {
+			if sh.refs--; sh.refs == 0 {
+				delete(p.keys, old.keysKey)
+			}
+		}
 	}
 	return c, nil
+}
+
+// keySourceKey identifies where a client's remote keys come from and how
+// they are cached: the same value means the same JWKS.
+func keySourceKey(o *Options) string {
+	var b strings.Builder
+	for _, s := range [...]string{o.SecretKey, o.APIURL, o.APIVersion, o.PublishableKey,
+		strconv.FormatBool(o.FrontendAPIJWKS), strconv.FormatInt(int64(o.JWKSCacheTTL), 10),
+		strconv.FormatInt(int64(o.JWKSRefreshInterval), 10)} {
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	return b.String()
 }
 
 // optionsKey identifies options that build the same Client: every value

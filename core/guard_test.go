@@ -341,6 +341,34 @@ func TestPerRequestTenantsNeverShareKeys(t *testing.T) {
 	}
 }
 
+// Options that differ only in what does not change the keys (here Domain,
+// the seed's domain: req.nextUrl.host) share one JWKS cache: a Host header
+// an attacker chooses costs no Backend API call, and evicting clients keeps
+// the shared keys while any client uses them.
+func TestPerRequestSharesKeysPerSecretKey(t *testing.T) {
+	t.Parallel()
+	for _, max := range []int{100, 3} {
+		t.Run(fmt.Sprint("max", max), func(t *testing.T) {
+			t.Parallel()
+			tn := newTenant(t, "app.example.com", ptKey())
+			pr := clerk.PerRequest(func(r clerk.Request) (clerk.Options, error) {
+				o := tn.options()
+				o.Domain = r.URL().Host
+				return o, nil
+			}, max)
+			for i := range 20 {
+				host := fmt.Sprintf("h%d.example.com", i)
+				if s := authAt(pr, host, tn.token()); !s.IsAuthenticated() {
+					t.Fatalf("%s: %s %s", host, s.Status, s.Reason)
+				}
+			}
+			if got := tn.jwks.Requests(); got != 1 {
+				t.Errorf("20 hosts with one secret key fetched the JWKS %d times, want 1", got)
+			}
+		})
+	}
+}
+
 func TestPerRequestLRUBound(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {

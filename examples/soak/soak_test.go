@@ -1,5 +1,6 @@
 // Package soak holds clerkguard's soak test (issue 10): mixed traffic from
-// concurrent clients against the chi example's API on loopback, with an
+// concurrent clients against the chi example's application
+// (examples/internal/chiapp, what examples/chi serves) on loopback, with an
 // offline Clerk development instance (clerkdev) as the backend, key
 // rotations and a JWKS outage in the middle. It runs only with
 // CLERKGUARD_SOAK=1 (make soak).
@@ -26,29 +27,38 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
-	clerkchi "github.com/clerkguard/clerkguard/chi"
 	clerk "github.com/clerkguard/clerkguard/core"
 	"github.com/clerkguard/clerkguard/core/clerkdev"
 	"github.com/clerkguard/clerkguard/core/clerktest"
+	"github.com/clerkguard/clerkguard/examples/internal/chiapp"
 	"github.com/clerkguard/clerkguard/examples/internal/demo"
 )
 
-// Bounds: the run stops at whichever comes first. CI uses the defaults.
+// Bounds: the run stops at whichever comes first; CLERKGUARD_SOAK_DURATION
+// and CLERKGUARD_SOAK_REQUESTS change them.
 const (
-	defaultDuration = 40 * time.Second
+	defaultDuration = 60 * time.Second
 	defaultRequests = 2_000_000
 	workers         = 16
-	jwksTTL         = 2 * time.Second // short, so rotations and the outage matter
-	refreshInterval = 500 * time.Millisecond
-	// settle is how long after a key-set change every path has seen it:
-	// the TTL, then a background refresh started by the next request that
-	// asks the key source.
-	settle = 2*jwksTTL + time.Second
+	// maxJWKSTTL is the key cache TTL of runs of a minute or more: short, so
+	// rotations and the outage matter. Shorter runs scale it down.
+	maxJWKSTTL = 2 * time.Second
+	// failureBackoff is core's: how long a failed key fetch answers for
+	// the next callers (core/jwks.go).
+	failureBackoff = 2 * time.Second
 	// heapBound is a generous bound on heap growth over the run.
 	heapBound = 128 << 20
 )
+
+// keyTiming is the key cache TTL and refresh interval of a run of the
+// given duration, and settle, how long after a key-set change every path
+// has seen it: the TTL (or after an outage the failure backoff), then a
+// background refresh started by the next request that asks the key source.
+// A 60 s run has a 2 s TTL and a 5 s settle; a 15 s run 0.5 s and 3 s.
+func keyTiming(duration time.Duration) (ttl, refreshInterval, settle time.Duration) {
+	ttl = min(maxJWKSTTL, max(duration/30, 250*time.Millisecond))
+	return ttl, ttl / 4, max(2*ttl, failureBackoff) + time.Second
+}
 
 // The timeline, as fractions of the run.
 const (
@@ -108,33 +118,6 @@ func (p *keyProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.proxy.ServeHTTP(w, r)
 }
 
-// router is the chi example's API (examples/chi/main.go) on clerkchi.
-func router(c *clerk.Client) http.Handler {
-	r := chi.NewRouter()
-	r.Use(clerkchi.Middleware(c, clerkchi.WithHandler(demo.Rules)))
-	me := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(demo.Me(clerkchi.Auth(r)))
-	})
-	page := func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write(demo.Page(clerkchi.Auth(r), "Dashboard", demo.AbsURL(r), nil))
-	}
-	r.Get("/", page)
-	r.Get("/dashboard", page)
-	r.Route("/api", func(r chi.Router) {
-		r.Get("/public", func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write([]byte(`{"public":true}`))
-		})
-		r.With(clerkchi.Protect()).Get("/me", me)
-		r.With(clerkchi.Protect(clerk.Role("org:admin"))).Get("/admin", me)
-		r.With(clerkchi.Protect(clerk.Permission("org:invoices:create"))).Get("/invoices", me)
-		r.With(clerkchi.Protect(clerk.AcceptsToken(clerk.M2MToken, clerk.APIKey))).Get("/machine", me)
-	})
-	return r
-}
-
 // kind is one kind of request of the mix, with what it must get.
 type kind struct {
 	name    string
@@ -142,9 +125,11 @@ type kind struct {
 	from    float64 // sent only from this point of the run
 	request func(base string, i int) *http.Request
 	// allowed is the set of statuses that are right at a point of the run
-	// (a fraction); wantUser, when set, must be the body's userId on 200.
+	// (a fraction); on 200, wantUser, when set, must be the body's userId
+	// and wantBody, when set, in the body (the HTML pages').
 	allowed  func(at float64) []int
 	wantUser string
+	wantBody string
 }
 
 // window is a decision that may go either way while a change settles.
@@ -214,9 +199,10 @@ func TestSoak(t *testing.T) {
 	}
 	duration := envDuration("CLERKGUARD_SOAK_DURATION", defaultDuration)
 	maxRequests := envInt("CLERKGUARD_SOAK_REQUESTS", defaultRequests)
+	jwksTTL, refreshInterval, settle := keyTiming(duration)
 	settleFrac := float64(settle) / float64(duration)
 	atUseNewKey := atPublishNewKey + settleFrac
-	if atUseNewKey >= atOutageStart {
+	if atUseNewKey >= atOutageStart || atRetireOldKey+settleFrac >= 1 {
 		t.Fatalf("CLERKGUARD_SOAK_DURATION %v is too short for the timeline (settle %v)", duration, settle)
 	}
 
@@ -234,12 +220,14 @@ func TestSoak(t *testing.T) {
 		PublishableKey: s.PublishableKey, SecretKey: s.SecretKey, MachineSecretKey: s.MachineSecretKey,
 		APIURL: kpSrv.URL, ProxyURL: s.ProxyURL, SignInURL: s.SignInURL, SignUpURL: s.SignUpURL,
 		JWKSCacheTTL: jwksTTL, JWKSRefreshInterval: refreshInterval,
-		Logger: slog.New(slog.DiscardHandler),
+		OrganizationSync: demo.OrganizationSync(),
+		Logger:           slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := httptest.NewServer(router(client))
+	defer client.Close()
+	app := httptest.NewServer(chiapp.New(&demo.Setup{Client: client, Dev: inst}))
 	defer app.Close()
 
 	// Tokens.
@@ -339,6 +327,20 @@ func TestSoak(t *testing.T) {
 		{name: "session on machine route", weight: 3, request: func(b string, _ int) *http.Request { return get(b, "/api/machine", bearer(alice)...) }, allowed: always(401)},
 		// Clerk: the session object for a machine token is signed out, so 404.
 		{name: "API key on session route", weight: 3, request: func(b string, _ int) *http.Request { return get(b, "/api/me", bearer(apiKey.Token)...) }, allowed: always(404)},
+		{name: "org-scoped API", weight: 4, request: func(b string, _ int) *http.Request { return get(b, "/api/orgs/acme/me", bearer(bob)...) },
+			allowed: k1Then([]int{200}, []int{404}), wantUser: "user_bob"},
+		{name: "org-scoped API, anonymous", weight: 2, request: func(b string, _ int) *http.Request { return get(b, "/api/orgs/acme/me") }, allowed: always(404)},
+		{name: "admin page, admin", weight: 3, request: func(b string, _ int) *http.Request { return get(b, "/admin", bearer(alice)...) },
+			allowed: k1Then([]int{200}, []int{404}), wantBody: `<h1>Admin area</h1><p id="who" data-testid="who">Signed in as <b data-testid="user-id">user_alice</b>`},
+		{name: "admin page, member", weight: 3, request: func(b string, _ int) *http.Request { return get(b, "/admin", bearer(bob)...) }, allowed: always(404)},
+		{name: "admin page, anonymous", weight: 2, request: func(b string, _ int) *http.Request { return get(b, "/admin") }, allowed: always(404)},
+		{name: "org dashboard page", weight: 3, request: func(b string, _ int) *http.Request { return get(b, "/orgs/acme/dashboard", bearer(bob)...) },
+			allowed: k1Then([]int{200}, []int{404}), wantBody: `data-testid="user-id">user_bob</b> in <b data-testid="org-slug">acme</b>`},
+		{name: "org dashboard page, anonymous", weight: 2, request: func(b string, _ int) *http.Request { return get(b, "/orgs/acme/dashboard") }, allowed: always(404)},
+		{name: "personal page (k2)", weight: 2, from: atUseNewKey, request: func(b string, _ int) *http.Request { return get(b, "/personal", bearer(dave)...) },
+			allowed: always(200), wantBody: `data-testid="user-id">user_dave</b> with the <b data-testid="org-slug">personal account</b>`},
+		{name: "personal page, anonymous", weight: 2, request: func(b string, _ int) *http.Request { return get(b, "/personal") },
+			allowed: always(200), wantBody: `data-testid="who">Signed out.`},
 	}
 	var schedule []int // kind indexes by weight
 	for i, k := range kinds {
@@ -456,6 +458,9 @@ func TestSoak(t *testing.T) {
 						ok, why = false, fmt.Sprintf(" body %.120q", body)
 					}
 				}
+				if ok && resp.StatusCode == 200 && !strings.Contains(string(body), k.wantBody) {
+					ok, why = false, fmt.Sprintf(" body %.300q", body)
+				}
 				if ok && resp.StatusCode == 307 {
 					if loc := resp.Header.Get("Location"); !strings.HasPrefix(loc, inst.URL()+"/v1/client/handshake?") {
 						ok, why = false, " Location "+loc
@@ -500,8 +505,8 @@ func TestSoak(t *testing.T) {
 	fmt.Fprintf(&b, "soak: latency p50 %v, p99 %v, p99.9 %v (bucket upper edges)\n", pct(0.50), pct(0.99), pct(0.999))
 	fmt.Fprintf(&b, "soak: heap after GC %.1f MiB before, %.1f MiB after (bound +%d MiB); goroutines %d before, %d after; JWKS requests %d\n",
 		float64(before.HeapAlloc)/(1<<20), float64(after.HeapAlloc)/(1<<20), heapBound>>20, goroutinesBefore, runtime.NumGoroutine(), kp.jwksN.Load())
-	fmt.Fprintf(&b, "soak: timeline: new key published at %.0f%%, used from %.0f%%, JWKS outage %.0f%%-%.0f%%, old key retired at %.0f%% (settle %v)\n",
-		100*atPublishNewKey, 100*atUseNewKey, 100*atOutageStart, 100*atOutageEnd, 100*atRetireOldKey, settle)
+	fmt.Fprintf(&b, "soak: timeline: new key published at %.0f%%, used from %.0f%%, JWKS outage %.0f%%-%.0f%%, old key retired at %.0f%% (key TTL %v, settle %v)\n",
+		100*atPublishNewKey, 100*atUseNewKey, 100*atOutageStart, 100*atOutageEnd, 100*atRetireOldKey, jwksTTL, settle)
 	for i, k := range kinds {
 		codes := make([]int, 0, len(byKind[i]))
 		for c := range byKind[i] {

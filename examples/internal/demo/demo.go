@@ -37,11 +37,19 @@ type Setup struct {
 	Dev *clerkdev.Instance
 }
 
-// OrganizationSync makes /orgs/<slug>/... activate that organization and
+// organizationSync makes /orgs/<slug>/... activate that organization and
 // /personal/... the personal account (Clerk's organizationSyncOptions).
 var organizationSync = clerk.OrganizationSync{
 	OrganizationPatterns:    []string{"/orgs/:slug", "/orgs/:slug/(.*)"},
 	PersonalAccountPatterns: []string{"/personal", "/personal/(.*)"},
+}
+
+// OrganizationSync is a copy of the examples' organization sync options
+// (/orgs/<slug>/... and /personal/...), for a client built by hand with
+// other options, as the soak test's is.
+func OrganizationSync() *clerk.OrganizationSync {
+	sync := organizationSync
+	return &sync
 }
 
 // envNames are the variables [clerk.OptionsFromEnv] reads, each also

@@ -75,7 +75,7 @@ type remoteKeys struct {
 	userAgent  string
 
 	snap        atomic.Pointer[keySnapshot]
-	lastRefresh atomic.Int64 // unix nanos of the last unknown-kid refresh
+	lastRefresh int64 // unix nanos of the last unknown-kid refresh; guarded by mu
 	lastFailure atomic.Pointer[fetchFailure]
 
 	// base bounds every fetch to the Client's life (Client.Close cancels
@@ -84,7 +84,7 @@ type remoteKeys struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu       sync.Mutex
+	mu       sync.Mutex // guards inflight, lastRefresh and fetchCall.waiters
 	inflight *fetchCall
 }
 
@@ -145,22 +145,7 @@ func (r *remoteKeys) key(ctx context.Context, kid string) (*jwk, uint64, error) 
 			return k, s.gen, nil
 		}
 		if now.Sub(s.fetchedAt) < r.ttl {
-			// Unknown kid with a fresh cache: refresh at most once per
-			// refreshGap for the whole client, so random kids cannot turn
-			// into a stream of authenticated Backend API calls, while a
-			// real rotation is still seen within refreshGap.
-			last := r.lastRefresh.Load()
-			if last != 0 && now.Sub(time.Unix(0, last)) < r.refreshGap {
-				return nil, 0, kidMismatch(kid)
-			}
-			if !r.lastRefresh.CompareAndSwap(last, now.UnixNano()) {
-				// Another request claimed this refresh: join it.
-				s2, err := r.wait(ctx)
-				if err != nil {
-					return nil, 0, err
-				}
-				return lookup(s2, kid)
-			}
+			return r.refreshForKid(ctx, kid, now)
 		}
 	}
 	if err := r.recentFailure(now); err != nil {
@@ -171,6 +156,50 @@ func (r *remoteKeys) key(ctx context.Context, kid string) (*jwk, uint64, error) 
 		return nil, 0, err
 	}
 	return lookup(s2, kid)
+}
+
+// refreshForKid handles a kid missing from a fresh cache. It refreshes at
+// most once per refreshGap for the whole client, so random kids cannot turn
+// into a stream of authenticated Backend API calls, while a real rotation is
+// still seen within refreshGap. The decision is taken under r.mu, so it is
+// single-flight:
+//   - a fetch in flight (whoever started it) is joined and the kid looked up
+//     in its result, whatever the refreshGap says: joining costs no fetch;
+//   - with no fetch in flight, the key set is read again (a fetch that
+//     finished since the caller's first look has stored its snapshot before
+//     clearing r.inflight), then a refresh within refreshGap of the last one
+//     fails at once with kid-mismatch;
+//   - otherwise this request claims the refresh and starts the fetch while
+//     still holding r.mu, so every later request finds it in flight and
+//     never reads the old key set.
+func (r *remoteKeys) refreshForKid(ctx context.Context, kid string, now time.Time) (*jwk, uint64, error) {
+	r.mu.Lock()
+	c := r.inflight
+	if c == nil {
+		if s := r.snap.Load(); s != nil {
+			if k, ok := s.keys[kid]; ok {
+				r.mu.Unlock()
+				return k, s.gen, nil
+			}
+		}
+		if r.lastRefresh != 0 && now.Sub(time.Unix(0, r.lastRefresh)) < r.refreshGap {
+			r.mu.Unlock()
+			return nil, 0, kidMismatch(kid)
+		}
+		r.lastRefresh = now.UnixNano()
+		if err := r.recentFailure(now); err != nil {
+			r.mu.Unlock()
+			return nil, 0, err
+		}
+		c = r.start(false)
+	}
+	c.waiters++
+	r.mu.Unlock()
+	s, err := r.await(ctx, c)
+	if err != nil {
+		return nil, 0, err
+	}
+	return lookup(s, kid)
 }
 
 // failureBackoff is how long a failed fetch answers for the next callers
@@ -222,22 +251,6 @@ func kidMismatch(kid string) *TokenError {
 	}
 }
 
-// wait joins an in-flight fetch, if any, else returns the current snapshot.
-func (r *remoteKeys) wait(ctx context.Context) (*keySnapshot, error) {
-	r.mu.Lock()
-	c := r.inflight
-	r.mu.Unlock()
-	if c == nil {
-		return r.snap.Load(), nil
-	}
-	select {
-	case <-c.done:
-		return c.snap, c.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
 // fetch loads the key set once for every concurrent caller (single-flight).
 // The fetch itself is not tied to the first caller's context, so one
 // cancelled request does not fail the others; each caller stops waiting when
@@ -250,6 +263,13 @@ func (r *remoteKeys) fetch(ctx context.Context) (*keySnapshot, error) {
 	}
 	c.waiters++
 	r.mu.Unlock()
+	return r.await(ctx, c)
+}
+
+// await waits for c, which the caller has counted itself a waiter of, or
+// for its own context to end; the last request to give up on a
+// request-driven fetch cancels it.
+func (r *remoteKeys) await(ctx context.Context, c *fetchCall) (*keySnapshot, error) {
 	select {
 	case <-c.done:
 		return c.snap, c.err

@@ -59,6 +59,10 @@ type AppConfig struct {
 //	/admin/settings     admin-settings       Protect(clerk.Role("org:admin"))
 //	/perm               perm                 Protect(clerk.Permission("org:invoices:create"))
 //	/machine            machine              Protect(clerk.AcceptsToken(clerk.M2MToken))
+//	/apikey             apikey               Protect(clerk.AcceptsToken(clerk.APIKey))
+//	/oauth              oauth                Protect(clerk.AcceptsToken(clerk.OAuthToken))
+//	/machines           machines             Protect(clerk.AcceptsToken(clerk.M2MToken, clerk.APIKey))
+//	/any                any                  Protect(clerk.AcceptsToken(clerk.AnyToken))
 //	/reverify           reverify             Protect(clerk.RequireReverification(clerk.Strict))
 //	/orgs/:slug/whoami  whoami               Protect()
 //	/dashboard          dashboard            none on the route (cfg.Handler protects it)
@@ -113,6 +117,13 @@ type authFields struct {
 	OrgRole         string   `json:"orgRole,omitempty"`
 	OrgSlug         string   `json:"orgSlug,omitempty"`
 	OrgPermissions  []string `json:"orgPermissions,omitempty"`
+	// Machine tokens.
+	ID        string   `json:"id,omitempty"`
+	Subject   string   `json:"subject,omitempty"`
+	Scopes    []string `json:"scopes,omitempty"`
+	Name      string   `json:"name,omitempty"`
+	MachineID string   `json:"machineId,omitempty"`
+	ClientID  string   `json:"clientId,omitempty"`
 }
 
 func reportFields(a *clerk.Auth) *authFields {
@@ -129,6 +140,12 @@ func reportFields(a *clerk.Auth) *authFields {
 		OrgRole:         a.OrgRole,
 		OrgSlug:         a.OrgSlug,
 		OrgPermissions:  a.OrgPermissions,
+		ID:              a.ID,
+		Subject:         a.Subject,
+		Scopes:          a.Scopes,
+		Name:            a.Name,
+		MachineID:       a.MachineID,
+		ClientID:        a.ClientID,
 	}
 }
 
@@ -177,6 +194,7 @@ const conformanceHost = "app.example.test"
 type suite struct {
 	now time.Time
 	key *Key
+	api *conformanceAPI // the standard app's Backend API, for opaque machine tokens
 
 	std, handlerForm, outage, perRequest Doer
 
@@ -211,7 +229,9 @@ func newConformanceSuite(t *testing.T, h Harness) *suite {
 		}
 		return c
 	}
-	std := client(srv.URL())
+	// The standard app also verifies opaque machine tokens.
+	api := newConformanceAPI(t, sk, now, srv)
+	std := client(api.URL())
 	isDashboard := clerk.MustRouteMatcher("/dashboard(.*)")
 	dashboardGuard := func(auth *clerk.Auth, req clerk.Request) error {
 		ok, err := isDashboard.Match(req)
@@ -240,6 +260,7 @@ func newConformanceSuite(t *testing.T, h Harness) *suite {
 	return &suite{
 		now:         now,
 		key:         key,
+		api:         api,
 		std:         h.NewApp(t, AppConfig{Authenticator: std}),
 		handlerForm: h.NewApp(t, AppConfig{Authenticator: std, Handler: dashboardGuard}),
 		outage:      h.NewApp(t, AppConfig{Authenticator: client(down.URL())}),

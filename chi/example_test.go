@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	clerkchi "github.com/clerkguard/clerkguard/chi"
 	clerk "github.com/clerkguard/clerkguard/core"
+	"github.com/clerkguard/clerkguard/core/clerktest"
 )
 
 // The quickstart of the README: every request authenticated, /admin for
@@ -126,4 +129,39 @@ func ExampleWithErrorHandler() {
 		_ = json.NewEncoder(w).Encode(map[string]string{"user": clerkchi.Auth(r).UserID})
 	})
 	log.Fatal(http.ListenAndServe(":8080", r))
+}
+
+// Middleware and Protect answering two requests in-process: a signed-in
+// session token reaches the handler, a request without one is refused with
+// Clerk's 404. The instance is networkless: its token key is given as
+// JWTKey, and clerktest signs the token a browser would send.
+func ExampleProtect_signedInAndOut() {
+	key := clerktest.MustNewKey()
+	client, err := clerk.New(clerk.Options{
+		PublishableKey: clerktest.LivePublishableKey("clerk.example.com"),
+		JWTKey:         key.PublicKeyPEM(),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	r := chi.NewRouter()
+	r.Use(clerkchi.Middleware(client))
+	r.With(clerkchi.Protect()).Get("/me", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello, %s", clerkchi.Auth(r).UserID)
+	})
+
+	token := key.MustSign(clerktest.SessionV2("user_1", "sess_1", time.Now()))
+	for _, authorization := range []string{"Bearer " + token, ""} {
+		req := httptest.NewRequest(http.MethodGet, "https://api.example.com/me", nil)
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
+		}
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		fmt.Println(rec.Code, rec.Body)
+	}
+	// Output:
+	// 200 hello, user_1
+	// 404 Not Found
 }

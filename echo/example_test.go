@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	clerk "github.com/clerkguard/clerkguard/core"
+	"github.com/clerkguard/clerkguard/core/clerktest"
 	clerkecho "github.com/clerkguard/clerkguard/echo"
 )
 
@@ -143,4 +146,39 @@ func ExampleWithErrorHandler() {
 		return c.JSON(http.StatusOK, map[string]string{"user": clerkecho.Auth(c).UserID})
 	}, clerkecho.Protect())
 	e.Logger.Fatal(e.Start(":8080"))
+}
+
+// Middleware and Protect answering two requests in-process: a signed-in
+// session token reaches the handler, a request without one is refused with
+// Clerk's 404. The instance is networkless: its token key is given as
+// JWTKey, and clerktest signs the token a browser would send.
+func ExampleProtect_signedInAndOut() {
+	key := clerktest.MustNewKey()
+	client, err := clerk.New(clerk.Options{
+		PublishableKey: clerktest.LivePublishableKey("clerk.example.com"),
+		JWTKey:         key.PublicKeyPEM(),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	e := echo.New()
+	e.Use(clerkecho.Middleware(client))
+	e.GET("/me", func(c echo.Context) error {
+		return c.String(http.StatusOK, "hello, "+clerkecho.Auth(c).UserID)
+	}, clerkecho.Protect())
+
+	token := key.MustSign(clerktest.SessionV2("user_1", "sess_1", time.Now()))
+	for _, authorization := range []string{"Bearer " + token, ""} {
+		req := httptest.NewRequest(http.MethodGet, "https://api.example.com/me", nil)
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
+		}
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		fmt.Println(rec.Code, strings.TrimSpace(rec.Body.String()))
+	}
+	// Output:
+	// 200 hello, user_1
+	// 404 {"message":"Not Found"}
 }

@@ -2,13 +2,17 @@ package clerkfiber_test
 
 import (
 	"fmt"
+	"io"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"time"
 
 	"github.com/gofiber/fiber/v3"
 
 	clerk "github.com/clerkguard/clerkguard/core"
+	"github.com/clerkguard/clerkguard/core/clerktest"
 	clerkfiber "github.com/clerkguard/clerkguard/fiber"
 )
 
@@ -114,4 +118,43 @@ func ExampleWithErrorHandler() {
 	app.Use(clerkfiber.Middleware(client, asJSON))
 	app.Get("/api/me", clerkfiber.Protect(), func(c fiber.Ctx) error { return c.JSON(fiber.Map{"user": clerkfiber.Auth(c).UserID}) })
 	log.Fatal(app.Listen(":8080"))
+}
+
+// Middleware and Protect answering two requests through app.Test: a signed-in
+// session token reaches the handler, a request without one is refused with
+// Clerk's 404. The instance is networkless: its token key is given as
+// JWTKey, and clerktest signs the token a browser would send.
+func ExampleProtect_signedInAndOut() {
+	key := clerktest.MustNewKey()
+	client, err := clerk.New(clerk.Options{
+		PublishableKey: clerktest.LivePublishableKey("clerk.example.com"),
+		JWTKey:         key.PublicKeyPEM(),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	app := fiber.New()
+	app.Use(clerkfiber.Middleware(client))
+	app.Get("/me", clerkfiber.Protect(), func(c fiber.Ctx) error {
+		return c.SendString("hello, " + clerkfiber.Auth(c).UserID)
+	})
+
+	token := key.MustSign(clerktest.SessionV2("user_1", "sess_1", time.Now()))
+	for _, authorization := range []string{"Bearer " + token, ""} {
+		req := httptest.NewRequest(http.MethodGet, "https://api.example.com/me", nil)
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
+		}
+		resp, err := app.Test(req)
+		if err != nil {
+			log.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode, string(body))
+	}
+	// Output:
+	// 200 hello, user_1
+	// 404 Not Found
 }

@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	clerk "github.com/clerkguard/clerkguard/core"
+	"github.com/clerkguard/clerkguard/core/clerktest"
 	clerkgin "github.com/clerkguard/clerkguard/gin"
 )
 
@@ -115,4 +118,40 @@ func ExampleWithErrorHandler() {
 	r.Use(clerkgin.Middleware(client, asJSON))
 	r.GET("/api/me", clerkgin.Protect(), func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"user": clerkgin.Auth(c).UserID}) })
 	log.Fatal(r.Run(":8080"))
+}
+
+// Middleware and Protect answering two requests in-process: a signed-in
+// session token reaches the handler, a request without one is refused with
+// Clerk's 404. The instance is networkless: its token key is given as
+// JWTKey, and clerktest signs the token a browser would send.
+func ExampleProtect_signedInAndOut() {
+	key := clerktest.MustNewKey()
+	client, err := clerk.New(clerk.Options{
+		PublishableKey: clerktest.LivePublishableKey("clerk.example.com"),
+		JWTKey:         key.PublicKeyPEM(),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(clerkgin.Middleware(client))
+	r.GET("/me", clerkgin.Protect(), func(c *gin.Context) {
+		c.String(http.StatusOK, "hello, %s", clerkgin.Auth(c).UserID)
+	})
+
+	token := key.MustSign(clerktest.SessionV2("user_1", "sess_1", time.Now()))
+	for _, authorization := range []string{"Bearer " + token, ""} {
+		req := httptest.NewRequest(http.MethodGet, "https://api.example.com/me", nil)
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
+		}
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		fmt.Println(rec.Code, rec.Body)
+	}
+	// Output:
+	// 200 hello, user_1
+	// 404 Not Found
 }

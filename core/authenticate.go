@@ -106,10 +106,26 @@ func (c *Client) Authenticate(ctx context.Context, req Request, opts ...Authenti
 	}
 	ac.riBuf = requestInfo{c: c, ac: ac, state: s, raw: s.Auth}
 	s.Auth.req = &ac.riBuf
+	if p := c.opts.ContentSecurityPolicy; p != nil {
+		c.addCSP(s, p)
+	}
 	if c.opts.Debug {
 		c.debugLog(ctx, ac, s)
 	}
 	return s
+}
+
+// addCSP puts the ContentSecurityPolicy option's headers on the state.
+func (c *Client) addCSP(s *RequestState, p *CSPOptions) {
+	csp := c.csp
+	if csp == nil { // strict with a fresh nonce per request
+		v := c.ContentSecurityPolicy(*p)
+		csp = &v
+	}
+	if s.Headers == nil {
+		s.Headers = make(http.Header, len(csp.Headers))
+	}
+	csp.Apply(s.Headers)
 }
 
 func (c *Client) authenticate(ctx context.Context, ac *authContext, acc TokenAcceptance) *RequestState {

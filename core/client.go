@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +42,9 @@ type Client struct {
 	azpWarnOnce       sync.Once
 	orgSync           *OrganizationSyncMatcher
 	signInURL         *url.URL // parsed once for satellites (nil otherwise)
+	// csp is the ContentSecurityPolicy option's headers when they are the
+	// same for every request (not strict, or strict with a fixed nonce).
+	csp               *CSP
 	authorizedOrigins []string // the origins of AuthorizedParties
 	tokens            *tokenCache
 	machine           *machineCache // opaque machine-token verifications
@@ -124,6 +128,19 @@ func New(opts Options) (*Client, error) {
 	for _, p := range c.authorizedParties {
 		if u, err := url.Parse(p); err == nil {
 			c.authorizedOrigins = append(c.authorizedOrigins, urlOrigin(u))
+		}
+	}
+	c.opts.HeaderType = slices.Clone(opts.HeaderType) // the caller's slice may change later
+	if p := opts.ContentSecurityPolicy; p != nil {
+		cp := *p
+		cp.Directives = make(map[string][]string, len(p.Directives))
+		for k, v := range p.Directives {
+			cp.Directives[k] = slices.Clone(v)
+		}
+		c.opts.ContentSecurityPolicy = &cp
+		if !cp.Strict || cp.Nonce != "" {
+			csp := c.ContentSecurityPolicy(cp)
+			c.csp = &csp
 		}
 	}
 	for _, a := range opts.Audience {
@@ -297,8 +314,11 @@ func NewFromEnv() (*Client, error) {
 //	CLERK_DOMAIN, CLERK_PROXY_URL, CLERK_IS_SATELLITE
 //
 // Each CLERK_X may also be spelled NEXT_PUBLIC_CLERK_X (Next.js projects),
-// the CLERK_ form winning. CLERK_API_URL defaults to the Backend API of the
-// publishable key's environment.
+// the CLERK_ form winning, except the two secrets: Next.js ships
+// NEXT_PUBLIC_ variables to browsers, so a NEXT_PUBLIC_CLERK_SECRET_KEY or
+// NEXT_PUBLIC_CLERK_MACHINE_SECRET_KEY is an error (rotate that key).
+// CLERK_API_URL defaults to the Backend API of the publishable key's
+// environment.
 func OptionsFromEnv() (Options, error) { return optionsFromLookup(os.LookupEnv) }
 
 func optionsFromLookup(lookup func(string) (string, bool)) (Options, error) {
@@ -308,6 +328,12 @@ func optionsFromLookup(lookup func(string) (string, bool)) (Options, error) {
 		}
 		v, _ := lookup("NEXT_PUBLIC_CLERK_" + name)
 		return v
+	}
+	for _, name := range [...]string{"SECRET_KEY", "MACHINE_SECRET_KEY"} {
+		if v, _ := lookup("NEXT_PUBLIC_CLERK_" + name); v != "" {
+			return Options{}, &ConfigError{Field: "NEXT_PUBLIC_CLERK_" + name,
+				Message: "a NEXT_PUBLIC_ variable is shipped to browsers by Next.js, so this secret may have leaked: rotate it in the Clerk Dashboard and set CLERK_" + name + " instead"}
+		}
 	}
 	o := Options{
 		SecretKey:        get("SECRET_KEY"),

@@ -1,11 +1,14 @@
 package clerk_test
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	clerk "github.com/clerkguard/clerkguard/core"
 	"github.com/clerkguard/clerkguard/core/clerktest"
@@ -166,5 +169,55 @@ func BenchmarkContentSecurityPolicy(b *testing.B) {
 				clerk.ContentSecurityPolicy(bc.opts, "clerk.example.com")
 			}
 		})
+	}
+}
+
+// The ContentSecurityPolicy option puts Clerk's headers on every state, so
+// the adapters send them with every response; strict mode gets a fresh
+// nonce per request.
+func TestContentSecurityPolicyOption(t *testing.T) {
+	t.Parallel()
+	k := clerktest.MustNewKey()
+	newC := func(p clerk.CSPOptions) *clerk.Client {
+		c, err := clerk.New(clerk.Options{PublishableKey: clerktest.LivePublishableKey("clerk.example.com"),
+			JWTKey: k.PublicKeyPEM(), ContentSecurityPolicy: &p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	tok := k.MustSign(clerktest.SessionV2("user_1", "sess_1", time.Now()))
+	req := func(authorization string) clerk.Request {
+		r := httptest.NewRequest(http.MethodGet, "https://app.example.com/", nil)
+		if authorization != "" {
+			r.Header.Set("Authorization", authorization)
+		}
+		return clerk.NewRequest(r)
+	}
+	want := clerk.ContentSecurityPolicy(clerk.CSPOptions{}, "clerk.example.com").Policy()
+	c := newC(clerk.CSPOptions{})
+	g := clerk.NewGuard(c)
+	for _, authorization := range []string{"Bearer " + tok, "", "Bearer nope"} {
+		res := g.Check(context.Background(), req(authorization))
+		if got := res.Header.Get("Content-Security-Policy"); got != want {
+			t.Errorf("%q: Content-Security-Policy %q, want %q", authorization, got, want)
+		}
+	}
+	strict := newC(clerk.CSPOptions{Strict: true, ReportTo: "https://csp.example.com/r"})
+	a := strict.Authenticate(context.Background(), req("Bearer "+tok)).Headers
+	b := strict.Authenticate(context.Background(), req("Bearer "+tok)).Headers
+	if a.Get("X-Nonce") == "" || a.Get("X-Nonce") == b.Get("X-Nonce") {
+		t.Errorf("strict nonces %q and %q: want a fresh one per request", a.Get("X-Nonce"), b.Get("X-Nonce"))
+	}
+	if !strings.Contains(a.Get("Content-Security-Policy"), "'nonce-"+a.Get("X-Nonce")+"'") ||
+		a.Get("Reporting-Endpoints") != `csp-endpoint="https://csp.example.com/r"` {
+		t.Errorf("strict headers %v", a)
+	}
+	// The options are copied: changing the caller's map later changes nothing.
+	p := clerk.CSPOptions{Directives: map[string][]string{"img-src": {"https://cdn.example.com"}}}
+	c2 := newC(p)
+	p.Directives["img-src"][0] = "https://evil.example"
+	if got := c2.Authenticate(context.Background(), req("")).Headers.Get("Content-Security-Policy"); strings.Contains(got, "evil") {
+		t.Errorf("policy follows the caller's map after New: %q", got)
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"container/list"
 	"context"
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -274,6 +276,7 @@ func optionsKey(o *Options) string {
 	}
 	list(o.Audience)
 	list(o.AuthorizedParties)
+	list(o.HeaderType)
 	for _, n := range [...]int64{int64(o.ClockSkew), int64(o.JWKSCacheTTL), int64(o.JWKSRefreshInterval),
 		int64(o.TokenCacheEntries), o.TokenCacheBytes, int64(o.MachineTokenCacheTTL)} {
 		str(strconv.FormatInt(n, 10))
@@ -289,6 +292,18 @@ func optionsKey(o *Options) string {
 	if o.OrganizationSync != nil {
 		list(o.OrganizationSync.OrganizationPatterns)
 		list(o.OrganizationSync.PersonalAccountPatterns)
+	}
+	if p := o.ContentSecurityPolicy; p != nil {
+		str("csp")
+		for _, f := range [...]bool{p.Strict, p.ReportOnly, p.Development} {
+			str(strconv.FormatBool(f))
+		}
+		str(p.ReportTo)
+		str(p.Nonce)
+		for _, name := range slices.Sorted(maps.Keys(p.Directives)) {
+			str(name)
+			list(p.Directives[name])
+		}
 	}
 	return b.String()
 }

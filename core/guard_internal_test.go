@@ -37,6 +37,8 @@ func TestOptionsKeyCoversEveryField(t *testing.T) {
 			o.TreatPendingAsSignedOut = &b
 		case f.Name == "OrganizationSync":
 			o.OrganizationSync = &OrganizationSync{}
+		case f.Name == "ContentSecurityPolicy":
+			o.ContentSecurityPolicy = &CSPOptions{}
 		default:
 			t.Errorf("Options.%s (%s): teach optionsKey and this test about it", f.Name, f.Type)
 			continue
@@ -52,5 +54,16 @@ func TestOptionsKeyCoversEveryField(t *testing.T) {
 	d := optionsKey(&Options{OrganizationSync: &OrganizationSync{PersonalAccountPatterns: []string{"/o/:id"}}})
 	if a == b || c == d {
 		t.Error("optionsKey confuses list boundaries")
+	}
+	// Every CSPOptions field counts too.
+	seen := map[string]bool{optionsKey(&Options{ContentSecurityPolicy: &CSPOptions{}}): true}
+	for _, p := range []CSPOptions{{Strict: true}, {ReportOnly: true}, {Development: true}, {ReportTo: "x"}, {Nonce: "x"},
+		{Directives: map[string][]string{"img-src": {"x"}}}, {Directives: map[string][]string{"img-src": {"y"}}},
+		{Directives: map[string][]string{"font-src": {"x"}}}} {
+		k := optionsKey(&Options{ContentSecurityPolicy: &p})
+		if seen[k] {
+			t.Errorf("CSPOptions %+v gives the key of another", p)
+		}
+		seen[k] = true
 	}
 }

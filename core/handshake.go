@@ -198,7 +198,7 @@ func (c *Client) verifyHandshakeToken(ctx context.Context, token string) ([]stri
 	if err != nil {
 		return nil, err
 	}
-	if err := checkHeader(&d.header); err != nil {
+	if err := checkHeader(&d.header, nil); err != nil { // Clerk: assertHeaderType(typ), no option
 		return nil, err
 	}
 	if d.header.isNonSessionCategory() {

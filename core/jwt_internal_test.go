@@ -105,7 +105,7 @@ func TestCheckHeader(t *testing.T) {
 		if err := decodeHeader([]byte(tt.header), &h); err != nil {
 			t.Fatalf("%s: %v", tt.header, err)
 		}
-		err := checkHeader(&h)
+		err := checkHeader(&h, nil)
 		if tt.reason == "" {
 			if err != nil {
 				t.Errorf("%s: unexpected %v", tt.header, err)
@@ -173,6 +173,17 @@ func TestOptionsFromLookup(t *testing.T) {
 	if o.SecretKey != "sk_test_abc" || o.SignInURL != "/sign-in" || !o.IsSatellite || o.Domain != "sat.example.com" ||
 		o.MachineSecretKey != "ak_machine" || o.JWTKey != "pem" || o.AfterSignInURL != "/home" || o.APIURL != DefaultAPIURL {
 		t.Errorf("options = %+v", o)
+	}
+	// A secret in a variable Next.js ships to browsers is refused, even
+	// when the CLERK_ form is set too.
+	for _, name := range []string{"NEXT_PUBLIC_CLERK_SECRET_KEY", "NEXT_PUBLIC_CLERK_MACHINE_SECRET_KEY"} {
+		env[name] = "sk_test_leaked"
+		_, err := optionsFromLookup(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Field != name || strings.Contains(err.Error(), "sk_test_leaked") {
+			t.Errorf("%s set: err = %v, want a ConfigError naming it (without the value)", name, err)
+		}
+		delete(env, name)
 	}
 	env["CLERK_IS_SATELLITE"] = "yes please"
 	_, err = optionsFromLookup(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
@@ -250,10 +261,42 @@ func FuzzDecodeJWT(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_ = checkHeader(&d.header)
+		_ = checkHeader(&d.header, nil)
 		if d.claims != nil {
 			c := &Client{now: func() time.Time { return time.Unix(1700000000, 0) }, audience: []string{"a"}, authorizedParties: []string{"x"}}
 			_ = c.checkClaims(d.claims, d.payload, 5*time.Second, sessionChecks)
 		}
 	})
+}
+
+// TestCheckHeaderType is Clerk's assertHeaderType with the headerType
+// option set: typ must be one of its values, and a missing typ no longer
+// passes.
+func TestCheckHeaderType(t *testing.T) {
+	allowed := []string{"JWT", "at+jwt"}
+	for _, tt := range []struct {
+		header, msg string
+	}{
+		{`{"alg":"RS256","typ":"JWT"}`, ""},
+		{`{"alg":"RS256","typ":"at+jwt"}`, ""},
+		{`{"alg":"RS256"}`, `Invalid JWT type undefined. Expected "JWT, at+jwt".`},
+		{`{"alg":"RS256","typ":"jwt"}`, `Invalid JWT type "jwt". Expected "JWT, at+jwt".`},
+		{`{"alg":"RS256","typ":5}`, `Invalid JWT type (non-string typ). Expected "JWT, at+jwt".`},
+	} {
+		var h jwtHeader
+		if err := decodeHeader([]byte(tt.header), &h); err != nil {
+			t.Fatalf("%s: %v", tt.header, err)
+		}
+		err := checkHeader(&h, allowed)
+		if tt.msg == "" {
+			if err != nil {
+				t.Errorf("%s: unexpected %v", tt.header, err)
+			}
+			continue
+		}
+		var te *TokenError
+		if !errors.As(err, &te) || te.Reason != ReasonTokenInvalid || te.Message != tt.msg {
+			t.Errorf("%s: %v, want token-invalid %q", tt.header, err, tt.msg)
+		}
+	}
 }

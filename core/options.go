@@ -40,6 +40,12 @@ type Options struct {
 	// Clerk: apiVersion; env CLERK_API_VERSION.
 	APIVersion string
 
+	// HeaderType, when non-empty, lists the typ header values a session
+	// token may carry (a token without typ is then refused). Empty: typ
+	// must be absent or "JWT". Machine JWTs and handshake tokens keep the
+	// default. Clerk: headerType.
+	HeaderType []string
+
 	// Audience, when non-empty, is checked against the token's aud claim
 	// (a token without aud still passes, as in Clerk). Clerk: audience.
 	Audience []string
@@ -88,6 +94,13 @@ type Options struct {
 	// strings such as "/orgs/:slug" or "/orgs/:id/(.*)", compiled once by
 	// New. Clerk: organizationSyncOptions.
 	OrganizationSync *OrganizationSync
+
+	// ContentSecurityPolicy, when set, adds Clerk's Content-Security-Policy
+	// headers to every request's state headers, which the adapters put on
+	// the response: the policy that lets Clerk's frontend run (spec §9.2),
+	// with a fresh nonce per request in strict mode (the handler reads it
+	// from the response's X-Nonce header). Clerk: contentSecurityPolicy.
+	ContentSecurityPolicy *CSPOptions
 
 	// TreatPendingAsSignedOut controls how a session whose status claim is
 	// "pending" appears: nil or true (Clerk's default) gives a signed-out Auth

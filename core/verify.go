@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -128,7 +129,11 @@ func (c *Client) resolveKey(ctx context.Context, h *jwtHeader) (*jwk, uint64, er
 // its key: header checks, the signature before any claim, then the claims.
 // checks says which static claim checks apply (see claimChecks).
 func (c *Client) verifyJWT(d *decodedJWT, k *jwk, skew time.Duration, checks claimChecks) error {
-	if err := checkHeader(&d.header); err != nil {
+	var allowedTyp []string
+	if checks.headerType {
+		allowedTyp = c.opts.HeaderType
+	}
+	if err := checkHeader(&d.header, allowedTyp); err != nil {
 		return err
 	}
 	m := signingMethods[d.header.Alg.v]
@@ -156,19 +161,28 @@ func (c *Client) verifyJWT(d *decodedJWT, k *jwk, skew time.Duration, checks cla
 // audience and clock skew only (@clerk/backend 3.25.0), and machines carry
 // no browser origin. OAuth JWTs also skip the session audience rule, for
 // Clerk's stricter OAuth one.
-type claimChecks struct{ audience, authorizedParty bool }
+// headerType says the client's HeaderType option applies to typ (session
+// tokens only: Clerk verifies machine JWTs with the default).
+type claimChecks struct{ audience, authorizedParty, headerType bool }
 
 var (
-	sessionChecks = claimChecks{audience: true, authorizedParty: true}
+	sessionChecks = claimChecks{audience: true, authorizedParty: true, headerType: true}
 	m2mChecks     = claimChecks{audience: true}
 	oauthChecks   = claimChecks{}
 )
 
-// checkHeader validates typ, crit and alg (spec §2.2 4a-4b).
-func checkHeader(h *jwtHeader) error {
-	if h.Typ.present && (!h.Typ.isString || h.Typ.v != "JWT") {
+// checkHeader validates typ, crit and alg (spec §2.2 4a-4b). allowedTyp is
+// the HeaderType option: when empty, typ may be absent or "JWT"; when set,
+// typ must be one of its values (Clerk's assertHeaderType).
+func checkHeader(h *jwtHeader, allowedTyp []string) error {
+	if len(allowedTyp) == 0 {
+		if h.Typ.present && (!h.Typ.isString || h.Typ.v != "JWT") {
+			return tokenErr(ReasonTokenInvalid, ActionEnsureClerkJWT,
+				"Invalid JWT type "+headerJSON(h, "typ")+`. Expected "JWT".`)
+		}
+	} else if !h.Typ.isString || !slices.Contains(allowedTyp, h.Typ.v) {
 		return tokenErr(ReasonTokenInvalid, ActionEnsureClerkJWT,
-			"Invalid JWT type "+headerJSON(h, "typ")+`. Expected "JWT".`)
+			"Invalid JWT type "+headerJSON(h, "typ")+`. Expected "`+strings.Join(allowedTyp, ", ")+`".`)
 	}
 	if len(h.Crit) > 0 {
 		// RFC 7515 §4.1.11: a critical extension we do not understand

@@ -560,3 +560,36 @@ func httptestRequest(target, authorization string) *http.Request {
 	r.Header.Set("Authorization", authorization)
 	return r
 }
+
+// HeaderType (Clerk's headerType) decides which typ a session token may
+// carry; machine JWTs keep Clerk's default.
+func TestHeaderTypeOption(t *testing.T) {
+	t.Parallel()
+	k, _ := keys(t)
+	custom := k.MustSign(clerktest.SessionV2("user_1", "sess_1", t0), clerktest.WithTyp("custom+jwt"))
+	plain := k.MustSign(clerktest.SessionV2("user_1", "sess_1", t0))
+	untyped := k.MustSign(clerktest.SessionV2("user_1", "sess_1", t0), clerktest.WithoutHeader("typ"))
+	def, _ := newClient(t, nil, k)
+	typed, _ := newClient(t, func(o *clerk.Options) { o.HeaderType = []string{"JWT", "custom+jwt"} }, k)
+	for _, tt := range []struct {
+		name   string
+		c      *clerk.Client
+		token  string
+		reason clerk.Reason // "" when the token verifies
+	}{
+		{"default, typ JWT", def, plain, ""},
+		{"default, custom typ", def, custom, clerk.ReasonTokenInvalid},
+		{"option, custom typ", typed, custom, ""},
+		{"option, typ JWT", typed, plain, ""},
+		{"option, no typ", typed, untyped, clerk.ReasonTokenInvalid},
+	} {
+		_, err := tt.c.VerifyToken(context.Background(), tt.token)
+		var te *clerk.TokenError
+		switch {
+		case tt.reason == "" && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.reason != "" && (!errors.As(err, &te) || te.Reason != tt.reason):
+			t.Errorf("%s: %v, want %s", tt.name, err, tt.reason)
+		}
+	}
+}

@@ -38,7 +38,8 @@ $(TOOLS)/staticcheck:
 BENCHCOUNT ?= 3
 bench:
 	@mkdir -p .out
-	cd bench && go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./... | tee ../.out/bench.txt | go run ./cmd/benchtable
+	cd bench && go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./... > ../.out/bench.txt || { cat ../.out/bench.txt; exit 1; }
+	cd bench && go run ./cmd/benchtable < ../.out/bench.txt
 
 bench-all:
 	@set -e; for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...); done
@@ -51,7 +52,7 @@ fuzz:
 ## the chi example's API on loopback with clerkdev behind it, a key rotation and a JWKS outage in
 ## the middle; zero wrong decisions, bounded heap; prints the figures. SOAK_DURATION bounds it
 ## (the run also stops at SOAK_REQUESTS requests).
-SOAK_DURATION ?= 40s
+SOAK_DURATION ?= 60s
 SOAK_REQUESTS ?= 2000000
 soak:
 	cd examples && CLERKGUARD_SOAK=1 CLERKGUARD_SOAK_DURATION=$(SOAK_DURATION) CLERKGUARD_SOAK_REQUESTS=$(SOAK_REQUESTS) \

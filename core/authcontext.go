@@ -464,35 +464,33 @@ func (c *Client) frontendAPIFor(u *url.URL) (fapi, original string) {
 func (c *Client) usesSuffixedCookies(rc *requestCookies) bool {
 	sess, sSess := rc.session, rc.sessionSfx
 	sUat, uat := rc.uatSfx, rc.uat
-	var sessD *decodedJWT
+	var sessC *SessionClaims
 	if sess != "" {
-		d, err := decodeJWT(sess)
-		if err != nil || d.claims == nil || !jsTruthy([]byte(payloadMember(d, "iss"))) {
+		cl := c.cookieTokenClaims(sess)
+		if cl == nil || !issTruthy(cl) {
 			return false // 1: no issuer, the un-suffixed cookie is ours
 		}
-		if !d.claims.iss.isString || stripScheme(d.claims.iss.v) != c.originalFrontendAPI() {
+		if !cl.iss.isString || stripScheme(cl.iss.v) != c.originalFrontendAPI() {
 			return true // 2: another instance owns __session
 		}
-		sessD = d
+		sessC = cl
 	}
 	if sUat == "" && sSess == "" {
 		return false // 3
 	}
-	var sSessD *decodedJWT
+	var sSessC *SessionClaims
 	if sSess != "" {
-		if d, err := decodeJWT(sSess); err == nil && d.claims != nil {
-			sSessD = d
-		}
+		sSessC = c.cookieTokenClaims(sSess)
 	}
-	if sUat != "0" && uat != "0" && jsGreater(jsOrZero(payloadMember(sessD, "iat")), jsOrZero(payloadMember(sSessD, "iat"))) {
+	if sUat != "0" && uat != "0" && claimValue(sessC, "iat").orZero().greater(claimValue(sSessC, "iat").orZero()) {
 		return false // 4
 	}
 	if sUat == "0" && uat != "0" {
 		return false // 5
 	}
-	if c.pk.InstanceType != Production && sUat != "0" && uat == "0" && sSessD != nil {
+	if c.pk.InstanceType != Production && sUat != "0" && uat == "0" && sSessC != nil {
 		now := float64(c.now().Unix())
-		if exp, ok := jsToNumber(payloadMember(sSessD, "exp")); ok && exp <= now {
+		if exp, ok := claimValue(sSessC, "exp").number(); ok && exp <= now {
 			return false // 6
 		}
 	}
@@ -500,6 +498,97 @@ func (c *Client) usesSuffixedCookies(rc *requestCookies) bool {
 		return false // 7
 	}
 	return true // 8
+}
+
+// cookieTokenClaims is decodeJWT(token).claims for usesSuffixedCookies (nil
+// when the token does not decode or its payload is JSON null). A token in
+// the verified-token cache is not decoded again: its entry holds the claims
+// decodeJWT gave for these very bytes when it was verified, so the answer is
+// the same, without the base64 and JSON work on every browser request.
+func (c *Client) cookieTokenClaims(token string) *SessionClaims {
+	if e := c.tokens.get(token, c.keyGeneration()); e != nil && e.claims != nil {
+		return e.claims
+	}
+	d, err := decodeJWT(token)
+	if err != nil {
+		return nil
+	}
+	return d.claims
+}
+
+// issTruthy is the JavaScript truthiness of the payload's iss member, read
+// from the decoded claim; only a non-string iss needs the raw JSON.
+func issTruthy(c *SessionClaims) bool {
+	switch {
+	case !c.iss.present:
+		return false
+	case c.iss.isString:
+		return c.iss.v != ""
+	}
+	return jsTruthy([]byte(rawMember(c.raw, "iss")))
+}
+
+// jsValue is a payload member as usesSuffixedCookies compares it: a JSON
+// number (num, isNum), else the member's raw JSON ("" when absent).
+type jsValue struct {
+	raw   string
+	num   float64
+	isNum bool
+}
+
+// claimValue is the iat or exp member of claims c (nil: no token): the
+// number the decoded claims already hold, so that a well-formed token's
+// payload is not scanned again, else the raw JSON. The number is the one
+// JSON.parse gives (numClaim parses as jsToNumber does).
+func claimValue(c *SessionClaims, name string) jsValue {
+	if c == nil {
+		return jsValue{}
+	}
+	var n *numClaim
+	switch name {
+	case "iat":
+		n = &c.iat
+	case "exp":
+		n = &c.exp
+	default:
+		panic("clerk: claimValue of " + name)
+	}
+	switch {
+	case !n.present:
+		return jsValue{}
+	case n.isNum:
+		return jsValue{num: n.v, isNum: true}
+	}
+	return jsValue{raw: rawMember(c.raw, name)}
+}
+
+// orZero is `value || 0`.
+func (v jsValue) orZero() jsValue {
+	if v.isNum {
+		if v.num == 0 {
+			return jsValue{num: 0, isNum: true} // -0 || 0 is 0
+		}
+		return v
+	}
+	return jsValue{raw: jsOrZero(v.raw)}
+}
+
+// number is ToNumber(value); ok is false for NaN (and undefined).
+func (v jsValue) number() (float64, bool) {
+	if v.isNum {
+		return v.num, true
+	}
+	return jsToNumber(v.raw)
+}
+
+// greater is JavaScript's a > b (see jsGreater).
+func (v jsValue) greater(w jsValue) bool {
+	if !v.isNum && !w.isNum {
+		return jsGreater(v.raw, w.raw)
+	}
+	x, okx := v.number()
+	y, oky := w.number()
+	return okx && oky && x > y
 }
 
 // originalFrontendAPI is the Frontend API without the proxy URL: the one
@@ -517,8 +606,13 @@ func payloadMember(d *decodedJWT, name string) string {
 	if d == nil {
 		return ""
 	}
+	return rawMember(d.payload, name)
+}
+
+// rawMember is payloadMember of a payload's bytes.
+func rawMember(payload []byte, name string) string {
 	v := ""
-	scanObject(string(d.payload), func(key, val string) {
+	scanObject(string(payload), func(key, val string) {
 		if key == name {
 			v = val
 		}

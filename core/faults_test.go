@@ -468,7 +468,15 @@ func TestFaultKeyRotationUnderLoad(t *testing.T) {
 	setPhase(0)
 	var wrong atomic.Int32
 	var counts [4][2]atomic.Int64 // phase × (accepted, refused)
-	ctx, stop := context.WithTimeout(context.Background(), 3*time.Second)
+	// The removed key must be refused once the client has fetched the key
+	// set without it: settled is time-based only as a floor (3 TTLs), and
+	// otherwise waits for a fetch after the removal to have been served for
+	// 100 ms, so a starved machine (race detector, parallel tests) slows the
+	// test down instead of failing it.
+	var fetchesAtRemoval, removalFetchSeen atomic.Int64
+	fetchesAtRemoval.Store(1 << 40)
+	var settledRefusals atomic.Int64
+	ctx, stop := context.WithTimeout(context.Background(), 4*time.Second)
 	defer stop()
 	var wg sync.WaitGroup
 	for w := 0; w < 6; w++ {
@@ -477,7 +485,12 @@ func TestFaultKeyRotationUnderLoad(t *testing.T) {
 			defer wg.Done()
 			for i := 0; ctx.Err() == nil; i++ {
 				p := phase.Load()
-				settled := time.Since(time.Unix(0, phaseSince.Load())) > 3*ttl
+				if int64(srv.Requests()) > fetchesAtRemoval.Load() {
+					removalFetchSeen.CompareAndSwap(0, time.Now().UnixNano())
+				}
+				seen := removalFetchSeen.Load()
+				settled := time.Since(time.Unix(0, phaseSince.Load())) > 3*ttl &&
+					seen != 0 && time.Since(time.Unix(0, seen)) > 100*time.Millisecond
 				var tok, want string
 				switch {
 				case i%5 == 4:
@@ -492,6 +505,8 @@ func TestFaultKeyRotationUnderLoad(t *testing.T) {
 					tok, want = mint(k, 1000+i), "refuse" // a fresh token of the removed key
 					if !settled {
 						want = "either"
+					} else {
+						settledRefusals.Add(1)
 					}
 				}
 				rctx, cancel := context.WithTimeout(ctx, time.Second)
@@ -523,9 +538,13 @@ func TestFaultKeyRotationUnderLoad(t *testing.T) {
 	time.Sleep(3 * ttl)
 	setPhase(2) // the issuer signs with the new key
 	time.Sleep(800 * time.Millisecond)
+	fetchesAtRemoval.Store(int64(srv.Requests()))
 	srv.SetKeys(newKey) // retire the old key
 	setPhase(3)
 	wg.Wait()
+	if settledRefusals.Load() == 0 {
+		t.Error("phase 3 never settled: no key-set fetch after the old key was removed")
+	}
 	for p := range counts {
 		t.Logf("phase %d: %d accepted, %d refused", p, counts[p][0].Load(), counts[p][1].Load())
 		if counts[p][0].Load()+counts[p][1].Load() == 0 {

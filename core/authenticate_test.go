@@ -657,9 +657,26 @@ func TestStateHeaders(t *testing.T) {
 	if _, ok := s.Headers[http.CanonicalHeaderKey(clerk.HeaderAuthMessage)]; ok {
 		t.Error("empty message set as a header")
 	}
-	// Handshake states carry them too.
+	// Handshake states carry them too, next to the Location.
 	s = atAuthn(c, atReq(atKDoc, atApp+"/", []string{atCookie("__session", atTok())}))
 	atWant(t, s, clerk.StatusHandshake, clerk.ReasonSessionTokenWithoutClientUAT)
+	if got := s.Headers.Get(clerk.HeaderAuthStatus); got != string(clerk.StatusHandshake) {
+		t.Errorf("handshake %s = %q", clerk.HeaderAuthStatus, got)
+	}
+	if got := s.Headers.Get(clerk.HeaderAuthReason); got != string(clerk.ReasonSessionTokenWithoutClientUAT) {
+		t.Errorf("handshake %s = %q", clerk.HeaderAuthReason, got)
+	}
+	if s.Headers.Get("Location") == "" {
+		t.Error("handshake state without a Location")
+	}
+	// A signed-in state carries none.
+	s = atAuthn(c, atReq(atKFetch, atApp+"/", nil, "Authorization", "Bearer "+atTok()))
+	atWant(t, s, clerk.StatusSignedIn, "")
+	for _, h := range []string{clerk.HeaderAuthStatus, clerk.HeaderAuthReason, clerk.HeaderAuthMessage} {
+		if v := s.Headers.Get(h); v != "" {
+			t.Errorf("signed-in state has %s: %q", h, v)
+		}
+	}
 }
 
 // TestSatelliteOriginAssertion: a satellite whose sign-in URL has the

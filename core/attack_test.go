@@ -136,25 +136,38 @@ func TestAttackDuplicateAndCaseVariantKeys(t *testing.T) {
 	mustFail(t, c, k.MustSign(json.RawMessage(raw)), clerk.ReasonTokenExpired) // the later exp wins
 }
 
-// TestAttackHugeAndDeepPayloads: large arrays and deep nesting are bounded
-// and never panic.
+// TestAttackHugeAndDeepPayloads: large arrays and deep nesting, sized to
+// stay under the 16 KiB token cap so that they reach the claims decoder,
+// never panic, take no long time and end in a verified token or a
+// TokenError; past the cap the token is refused before decoding.
 func TestAttackHugeAndDeepPayloads(t *testing.T) {
 	t.Parallel()
 	k, _ := keys(t)
 	c, _ := newClient(t, nil, k)
 	exp := itoa(t0.Add(time.Minute).Unix())
-	deep := strings.Repeat("[", 5000) + strings.Repeat("]", 5000)
 	for name, raw := range map[string]string{
-		"huge array":   `{"sub":"u","exp":` + exp + `,"aud":[` + strings.Repeat(`"x",`, 100000) + `"x"]}`,
-		"deep nesting": `{"sub":"u","exp":` + exp + `,"x":` + deep + `}`,
-		"deep org":     `{"sub":"u","exp":` + exp + `,"v":2,"o":` + strings.Repeat(`{"o":`, 3000) + `{}` + strings.Repeat("}", 3000) + `}`,
+		"huge array":       `{"sub":"u","sid":"s","exp":` + exp + `,"aud":[` + strings.Repeat(`"x",`, 2500) + `"x"]}`,
+		"huge permissions": `{"sub":"u","sid":"s","exp":` + exp + `,"org_id":"o","org_permissions":[` + strings.Repeat(`"org:a:b",`, 1000) + `"x"]}`,
+		"deep nesting":     `{"sub":"u","sid":"s","exp":` + exp + `,"x":` + strings.Repeat("[", 2500) + strings.Repeat("]", 2500) + `}`,
+		"deep org":         `{"sub":"u","sid":"s","exp":` + exp + `,"v":2,"o":` + strings.Repeat(`{"o":`, 1000) + `{}` + strings.Repeat("}", 1000) + `}`,
 	} {
 		tok := k.MustSign(json.RawMessage(raw))
+		if len(tok) > clerk.MaxTokenSize {
+			t.Fatalf("%s: the token (%d bytes) is over the cap and would not reach the decoder", name, len(tok))
+		}
 		start := time.Now()
-		_, _ = c.VerifyToken(context.Background(), tok) // must not panic
+		claims, err := c.VerifyToken(context.Background(), tok) // must not panic
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("%s: took %v", name, d)
 		}
+		var te *clerk.TokenError
+		switch {
+		case err == nil && claims.Subject != "u":
+			t.Errorf("%s: verified with subject %q", name, claims.Subject)
+		case err != nil && !errors.As(err, &te):
+			t.Errorf("%s: %v is not a TokenError", name, err)
+		}
+		t.Logf("%s (%d bytes): err=%v", name, len(tok), err)
 	}
 	// Past the 16 KiB cap the token is refused before decoding.
 	mustFail(t, c, k.MustSign(json.RawMessage(`{"sub":"u","exp":`+exp+`,"pad":"`+strings.Repeat("a", 20000)+`"}`)), clerk.ReasonTokenInvalid)

@@ -19,6 +19,13 @@ token=$(grep -m1 "Authorization: Bearer ey" "$out/banner.txt" | sed -E "s/.*Bear
 run() { # name, path, extra wrk args...
 	local name=$1 path=$2; shift 2
 	wrk -t2 -c32 -d"$duration" --latency "$@" "http://$addr$path" >"$out/$name.txt"
+	# Every answer of the run must have been a 2xx: wrk counts the others
+	# (and socket errors) but exits 0.
+	if grep -qE "Non-2xx or 3xx responses|Socket errors" "$out/$name.txt"; then
+		echo "loadtest: $name: not every request was answered 200:" >&2
+		grep -E "Non-2xx or 3xx responses|Socket errors" "$out/$name.txt" >&2
+		exit 1
+	fi
 	awk -v n="$name" '/Requests\/sec/ {print n, $2}' "$out/$name.txt"
 }
 echo "wrk -t2 -c32 -d$duration against the chi example on $addr ($(nproc) CPUs shared by client and server)"

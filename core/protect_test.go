@@ -550,6 +550,36 @@ func TestProtectConditionsAreANDed(t *testing.T) {
 	checkDecision(t, a.Protect(isAdmin, clerk.Role("billing")), decision{status: 404, failure: clerk.Unauthorized, body: notFoundBody})
 }
 
+// In a machine-token context (a route that accepts only machine tokens, or
+// a machine token on any route) a refusal is 401: UnauthenticatedURL and
+// UnauthorizedURL never turn it into a redirect (spec §5.2 unauthorized()).
+func TestProtectMachineContextIgnoresRedirectURLs(t *testing.T) {
+	t.Parallel()
+	c := ptClient(t, nil)
+	urls := []clerk.ProtectOption{clerk.UnauthenticatedURL("/login"), clerk.UnauthorizedURL("/no-access")}
+	for _, tc := range []struct {
+		name   string
+		header map[string]string
+	}{
+		{"anonymous page", map[string]string{"Sec-Fetch-Dest": "document", "Accept": "text/html"}},
+		{"anonymous API call", map[string]string{"Accept": "application/json"}},
+		{"session token", map[string]string{"Authorization": "Bearer " + ptSession(), "Accept": "text/html"}},
+		{"session cookie", map[string]string{"Cookie": sessionCookies(ptSession()), "Sec-Fetch-Dest": "document"}},
+	} {
+		r := newRequest(http.MethodGet, ptPageURL, tc.header)
+		a := c.Authenticate(context.Background(), clerk.NewRequest(r), clerk.AcceptsToken(clerk.AnyToken)).Auth
+		for _, accepts := range []clerk.TokenAcceptance{clerk.AcceptsToken(clerk.M2MToken), clerk.AcceptsToken(clerk.APIKey, clerk.OAuthToken)} {
+			for _, u := range urls {
+				var pe *clerk.ProtectError
+				err := a.Protect(accepts, u)
+				if !errors.As(err, &pe) || pe.Decision.Status != http.StatusUnauthorized || pe.Decision.Header.Get("Location") != "" {
+					t.Errorf("%s, %v: %v, want a 401 without Location", tc.name, accepts, err)
+				}
+			}
+		}
+	}
+}
+
 // Checks of the same kind are ANDed: a permission the user lacks is never
 // hidden by a later one the user holds (audit finding: last-wins let
 // Protect(Permission(missing), Permission(held)) through).

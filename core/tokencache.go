@@ -59,12 +59,17 @@ func (t *tokenCache) get(token string, gen uint64) *cachedToken {
 
 // put stores a verified token. Entries past the bounds are evicted in the
 // map's (random) order, which costs nothing to maintain and gives an
-// attacker no eviction order to exploit.
+// attacker no eviction order to exploit. A token stored again (requests
+// that verified the same new token concurrently) replaces its entry; an
+// entry larger than the whole byte bound is not stored.
 func (t *tokenCache) put(token string, gen uint64, claims *SessionClaims, kind tokenKind) {
 	if t == nil {
 		return
 	}
 	size := int64(len(token)+len(claims.raw)) + 512 // struct and map overhead
+	if size > t.maxBytes {
+		return
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.gen != gen {
@@ -72,6 +77,9 @@ func (t *tokenCache) put(token string, gen uint64, claims *SessionClaims, kind t
 		t.bytes, t.gen = 0, gen
 	}
 	if old, ok := t.m[token]; ok {
+		// Out of the map first, so that the eviction below neither counts
+		// it twice nor evicts another entry to make room for it.
+		delete(t.m, token)
 		t.bytes -= old.size
 	}
 	for k, v := range t.m {

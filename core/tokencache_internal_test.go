@@ -2,6 +2,8 @@ package clerk
 
 import (
 	"encoding/base64"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -160,6 +162,173 @@ func TestUsesSuffixedCookiesCachedAllocs(t *testing.T) {
 			if n := testing.AllocsPerRun(100, func() { c.usesSuffixedCookies(rc) }); n != 0 {
 				t.Errorf("%s: usesSuffixedCookies with cached cookies: %v allocations, want 0", fapi, n)
 			}
+		}
+	}
+}
+
+// TokenCacheLen is the number of entries of c's verified-token cache and
+// the bytes it counts, for the external tests (nil cache: 0, 0).
+func TokenCacheLen(c *Client) (int, int64) {
+	t := c.tokens
+	if t == nil {
+		return 0, 0
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return len(t.m), t.bytes
+}
+
+// checkTokenCache fails t unless the cache is within its bounds and its
+// byte count is the sum of its entries' sizes.
+func checkTokenCache(t *testing.T, tc *tokenCache) {
+	t.Helper()
+	var sum int64
+	for tok, e := range tc.m {
+		if want := int64(len(tok)+len(e.claims.raw)) + 512; e.size != want {
+			t.Fatalf("entry size %d, want %d", e.size, want)
+		}
+		sum += e.size
+	}
+	if tc.bytes != sum {
+		t.Fatalf("the cache counts %d bytes, its entries hold %d", tc.bytes, sum)
+	}
+	if len(tc.m) > tc.maxEntries {
+		t.Fatalf("%d entries, bound %d", len(tc.m), tc.maxEntries)
+	}
+	if tc.bytes > tc.maxBytes {
+		t.Fatalf("%d bytes, bound %d", tc.bytes, tc.maxBytes)
+	}
+}
+
+// cacheToken is a distinct token of n bytes and claims with a payload of
+// n bytes: an entry of 2n+512 bytes.
+func cacheToken(i, n int) (string, *SessionClaims) {
+	tok := fmt.Sprintf("tok%08d.", i)
+	tok += strings.Repeat("x", n-len(tok))
+	return tok, &SessionClaims{raw: make([]byte, n)}
+}
+
+// TestTokenCacheEntryBound: the cache never holds more than its entry
+// bound, keeps exactly that many once full (eviction makes room for one,
+// no more), and always holds the token just stored.
+func TestTokenCacheEntryBound(t *testing.T) {
+	t.Parallel()
+	tc := newTokenCache(8, 0)
+	if tc.maxEntries != 8 || tc.maxBytes != DefaultTokenCacheBytes {
+		t.Fatalf("bounds %d entries, %d bytes", tc.maxEntries, tc.maxBytes)
+	}
+	var toks []string
+	for i := range 100 {
+		tok, claims := cacheToken(i, 100)
+		toks = append(toks, tok)
+		tc.put(tok, 0, claims, tokenKind{})
+		checkTokenCache(t, tc)
+		if want := min(i+1, 8); len(tc.m) != want {
+			t.Fatalf("after %d puts: %d entries, want %d", i+1, len(tc.m), want)
+		}
+		if tc.get(tok, 0) == nil {
+			t.Fatalf("the token just stored is not in the cache")
+		}
+	}
+	// Storing tokens the full cache already holds (requests verifying the
+	// same new token concurrently) replaces them and keeps the count right.
+	for range 50 {
+		for tok, e := range tc.m {
+			tc.put(tok, 0, e.claims, e.kind)
+			checkTokenCache(t, tc)
+			if len(tc.m) != 8 || tc.get(tok, 0) == nil {
+				t.Fatalf("after storing a cached token again: %d entries, stored one present %v", len(tc.m), tc.get(tok, 0) != nil)
+			}
+			break
+		}
+	}
+	// The same with a single entry: the entry to replace is the only one.
+	one := newTokenCache(1, 0)
+	tok, claims := cacheToken(0, 100)
+	for range 3 {
+		one.put(tok, 0, claims, tokenKind{})
+		checkTokenCache(t, one)
+		if len(one.m) != 1 {
+			t.Fatalf("a single-entry cache storing its token again: %d entries", len(one.m))
+		}
+	}
+	// Removal keeps the count right too.
+	for _, tok := range toks {
+		tc.remove(tok)
+		checkTokenCache(t, tc)
+	}
+	if len(tc.m) != 0 || tc.bytes != 0 {
+		t.Fatalf("after removing every token: %d entries, %d bytes", len(tc.m), tc.bytes)
+	}
+}
+
+// TestTokenCacheByteBound: with room for many entries but few bytes, the
+// byte bound decides: never past it, as many entries as fit, and an entry
+// larger than the whole bound is not stored (nor does it flush the others).
+func TestTokenCacheByteBound(t *testing.T) {
+	t.Parallel()
+	const entry = 2*1000 + 512
+	tc := newTokenCache(1000, 5*entry+entry/2)
+	for i := range 200 {
+		tok, claims := cacheToken(i, 1000)
+		tc.put(tok, 0, claims, tokenKind{})
+		checkTokenCache(t, tc)
+		if want := min(i+1, 5); len(tc.m) != want {
+			t.Fatalf("after %d puts: %d entries, want %d", i+1, len(tc.m), want)
+		}
+		if tc.get(tok, 0) == nil {
+			t.Fatalf("the token just stored is not in the cache")
+		}
+	}
+	// Entries of mixed sizes.
+	for i := range 200 {
+		tok, claims := cacheToken(1000+i, 200+(i*397)%1500)
+		tc.put(tok, 0, claims, tokenKind{})
+		checkTokenCache(t, tc)
+		if tc.get(tok, 0) == nil {
+			t.Fatalf("the token just stored is not in the cache")
+		}
+	}
+	before := len(tc.m)
+	huge, claims := cacheToken(9999, 4*entry)
+	tc.put(huge, 0, claims, tokenKind{})
+	checkTokenCache(t, tc)
+	if tc.get(huge, 0) != nil || len(tc.m) != before {
+		t.Fatalf("an entry larger than the byte bound: stored %v, %d entries left of %d", tc.get(huge, 0) != nil, len(tc.m), before)
+	}
+}
+
+// TestTokenCacheOptions: TokenCacheEntries and TokenCacheBytes reach the
+// cache; zero means the defaults, a negative entry count no cache.
+func TestTokenCacheOptions(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		entries  int
+		bytes    int64
+		wantNil  bool
+		wantEnt  int
+		wantByte int64
+	}{
+		{0, 0, false, DefaultTokenCacheEntries, DefaultTokenCacheBytes},
+		{8, 4096, false, 8, 4096},
+		{8, -1, false, 8, DefaultTokenCacheBytes},
+		{-1, 4096, true, 0, 0},
+	} {
+		c, err := New(Options{PublishableKey: "pk_test_Y2xlcmsuY2xlcmsuZGV2JA", SecretKey: "sk_test_x",
+			TokenCacheEntries: tc.entries, TokenCacheBytes: tc.bytes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case tc.wantNil:
+			if c.tokens != nil {
+				t.Errorf("TokenCacheEntries %d: a cache was built", tc.entries)
+			}
+		case c.tokens == nil:
+			t.Errorf("TokenCacheEntries %d: no cache", tc.entries)
+		case c.tokens.maxEntries != tc.wantEnt || c.tokens.maxBytes != tc.wantByte:
+			t.Errorf("options %d entries, %d bytes: cache bounds %d, %d; want %d, %d", tc.entries, tc.bytes,
+				c.tokens.maxEntries, c.tokens.maxBytes, tc.wantEnt, tc.wantByte)
 		}
 	}
 }

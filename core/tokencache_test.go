@@ -81,8 +81,9 @@ func TestTokenCacheDisabled(t *testing.T) {
 	}
 }
 
-// TestTokenCacheBounded: the cache never grows past its entry bound and
-// keeps verifying correctly when evicting.
+// TestTokenCacheBounded: the cache never grows past its entry bound, is
+// full once more tokens than that were verified, and keeps verifying
+// correctly when evicting.
 func TestTokenCacheBounded(t *testing.T) {
 	t.Parallel()
 	k, _ := keys(t)
@@ -93,10 +94,49 @@ func TestTokenCacheBounded(t *testing.T) {
 		if _, err := c.VerifyToken(context.Background(), toks[i]); err != nil {
 			t.Fatal(err)
 		}
+		if n, _ := clerk.TokenCacheLen(c); n != min(i+1, 8) {
+			t.Fatalf("after %d tokens: %d cached, want %d", i+1, n, min(i+1, 8))
+		}
 	}
 	for _, tok := range toks {
 		if _, err := c.VerifyToken(context.Background(), tok); err != nil {
 			t.Fatal(err)
+		}
+		if n, _ := clerk.TokenCacheLen(c); n != 8 {
+			t.Fatalf("%d cached, want 8", n)
+		}
+	}
+}
+
+// TestTokenCacheBytesBounded: TokenCacheBytes bounds the cache when it is
+// the tighter bound: never past it, and as many tokens as fit.
+func TestTokenCacheBytesBounded(t *testing.T) {
+	t.Parallel()
+	k, _ := keys(t)
+	toks := make([]string, 20)
+	for i := range toks {
+		toks[i] = k.MustSign(clerktest.SessionV1("user_"+string(rune('a'+i)), "sess", t0))
+	}
+	// Room for 3 of these (same-size) tokens, not 4.
+	probe, _ := newClient(t, nil, k)
+	if _, err := probe.VerifyToken(context.Background(), toks[0]); err != nil {
+		t.Fatal(err)
+	}
+	_, entry := clerk.TokenCacheLen(probe)
+	limit := 3*entry + entry/2
+	c, _ := newClient(t, func(o *clerk.Options) { o.TokenCacheBytes = limit }, k)
+	for round := range 2 {
+		for i, tok := range toks {
+			if _, err := c.VerifyToken(context.Background(), tok); err != nil {
+				t.Fatal(err)
+			}
+			n, b := clerk.TokenCacheLen(c)
+			if b > limit || b != int64(n)*entry {
+				t.Fatalf("%d tokens cached in %d bytes: bound %d, %d each", n, b, limit, entry)
+			}
+			if want := 3; (round > 0 || i >= 2) && n != want {
+				t.Fatalf("%d tokens cached, want %d", n, want)
+			}
 		}
 	}
 }

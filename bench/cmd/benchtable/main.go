@@ -61,7 +61,8 @@ func main() {
 		if strings.Contains(name, "Warm") && sdkWarm > 0 {
 			ref = sdkWarm
 		}
-		if ref > 0 && !strings.HasPrefix(name, "BenchmarkClerkSDK") {
+		// Clerk's Go SDK has no cookie path: a cookie row has no SDK ratio.
+		if ref > 0 && !strings.HasPrefix(name, "BenchmarkClerkSDK") && !strings.Contains(name, "Cookie") {
 			vsSDK = fmt.Sprintf("%.1fx", ref/ns)
 		}
 		vsFloor := ""
@@ -81,8 +82,8 @@ func adapterTable(results map[string]*result, names []string) {
 		return
 	}
 	fmt.Println()
-	fmt.Println("| adapter | bare ns/op | clerkguard ns/op | ratio | bare allocs/op | clerkguard allocs/op |")
-	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Println("| adapter | bare ns/op | clerkguard ns/op | ratio | bare B/op | clerkguard B/op | bare allocs/op | clerkguard allocs/op |")
+	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, name := range names {
 		base, ok := strings.CutSuffix(name, "/bare")
 		if !ok {
@@ -93,8 +94,8 @@ func adapterTable(results map[string]*result, names []string) {
 			continue
 		}
 		b, g := median(bare.ns), median(guarded.ns)
-		fmt.Printf("| %s | %.0f | %.0f | %.2fx | %.0f | %.0f |\n", strings.TrimPrefix(base, "Benchmark"), b, g, g/b,
-			median(bare.allocs), median(guarded.allocs))
+		fmt.Printf("| %s | %.0f | %.0f | %.2fx | %.0f | %.0f | %.0f | %.0f |\n", strings.TrimPrefix(base, "Benchmark"), b, g, g/b,
+			median(bare.bytes), median(guarded.bytes), median(bare.allocs), median(guarded.allocs))
 	}
 }
 

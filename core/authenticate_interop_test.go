@@ -64,6 +64,47 @@ var allowedDivergences = map[string]string{
 	"malformed-claims": "a token whose claims cannot build an auth object is signed out (unexpected-error) instead of throwing later",
 }
 
+// divergentAnswer checks our answer in a case with an allowed divergence
+// against what the divergence promises; "" when it holds.
+func divergentAnswer(div string, c *ioCase, got *ioResult) string {
+	location := ""
+	for _, h := range got.Headers {
+		if strings.EqualFold(h[0], "Location") {
+			location = h[1]
+		}
+	}
+	switch div {
+	case "throws", "malformed-claims", "sync-target-scheme":
+		// Signed out with unexpected-error and the reason in Err; never a
+		// signed-in state or a redirect.
+		if got.Status != string(clerk.StatusSignedOut) || got.Reason != string(clerk.ReasonUnexpectedError) || got.err == nil || location != "" {
+			return fmt.Sprintf("status %s reason %s err %v location %q, want signed-out unexpected-error with Err", got.Status, got.Reason, got.err, location)
+		}
+	case "sync-target-origin":
+		// The development token is never sent to the foreign target the
+		// request named in __clerk_redirect_url.
+		u, err := url.Parse(c.URL)
+		if err != nil {
+			return "unparseable case URL " + c.URL
+		}
+		target, err := url.Parse(u.Query().Get("__clerk_redirect_url"))
+		if err != nil || target.Host == "" {
+			return ""
+		}
+		if l, err := url.Parse(location); err == nil && l.Host == target.Host && l.Query().Has("__clerk_db_jwt") {
+			return fmt.Sprintf("the development token goes to %q", location)
+		}
+	case "hostile-forwarded":
+		// The hostile value never becomes the request's origin in a redirect.
+		for _, bad := range []string{"evil", "javascript:"} {
+			if strings.Contains(location, bad) {
+				return fmt.Sprintf("Location %q follows the hostile forwarded header", location)
+			}
+		}
+	}
+	return ""
+}
+
 // ioInstance is one set of options (Clerk's authenticateRequest options).
 type ioInstance struct {
 	PublishableKey    string     `json:"publishableKey"`
@@ -215,6 +256,11 @@ func TestInteropAuthenticate(t *testing.T) {
 			allowed[div]++
 			if len(diffs) > 0 || div == "throws" || div == "malformed-claims" {
 				allowedDiffering[div]++
+			}
+			// A divergence allows our answer to differ, not to be anything:
+			// it must be the answer the divergence names.
+			if msg := divergentAnswer(div, c, got); msg != "" {
+				failures = append(failures, fmt.Sprintf("%s [%s] allowed divergence %s, but ours is not what it promises: %s", c.ID, c.group, div, msg))
 			}
 			continue
 		}

@@ -72,7 +72,13 @@ func (t *tokenCache) put(token string, gen uint64, claims *SessionClaims, kind t
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.gen != gen {
+	switch {
+	case gen < t.gen:
+		// Verified under a key set that has been replaced since: the entry
+		// could never be served, and starting over would drop the newer
+		// entries.
+		return
+	case gen > t.gen:
 		clear(t.m)
 		t.bytes, t.gen = 0, gen
 	}

@@ -332,3 +332,21 @@ func TestTokenCacheOptions(t *testing.T) {
 		}
 	}
 }
+
+// A verification that finishes after a key rotation (it used the old key
+// set) neither enters the cache nor drops what the new key set verified.
+func TestTokenCacheLateOldGeneration(t *testing.T) {
+	t.Parallel()
+	tc := newTokenCache(8, 0)
+	newTok, newClaims := cacheToken(1, 100)
+	oldTok, oldClaims := cacheToken(2, 100)
+	tc.put(newTok, 2, newClaims, tokenKind{})
+	tc.put(oldTok, 1, oldClaims, tokenKind{})
+	checkTokenCache(t, tc)
+	if tc.get(newTok, 2) == nil {
+		t.Error("a late put of the old generation dropped the new generation's entry")
+	}
+	if tc.get(oldTok, 1) != nil || tc.get(oldTok, 2) != nil || len(tc.m) != 1 {
+		t.Errorf("the old generation's token was cached (%d entries)", len(tc.m))
+	}
+}

@@ -112,10 +112,16 @@ func BenchmarkAdapter(b *testing.B) {
 					b.Fatalf("warm-up: %d %q", rec.Code, rec.Body)
 				}
 				w := &discard{h: http.Header{}}
+				want := wantBody(guarded)
 				b.ReportAllocs()
 				for b.Loop() {
 					clear(w.h)
+					w.status, w.n = 0, 0
 					h.ServeHTTP(w, r)
+					// Every answer is checked: 200 (or implied) and the body's length.
+					if (w.status != 0 && w.status != http.StatusOK) || w.n != len(want) {
+						b.Fatalf("answer %d with %d body bytes, want 200 %q", w.status, w.n, want)
+					}
 				}
 			})
 		}
@@ -154,6 +160,9 @@ func fiberInProcess(b *testing.B, app *fiber.App, token, want string) {
 		fctx.Response.Reset()
 		fctx.ResetUserValues()
 		h(&fctx)
+		if fctx.Response.StatusCode() != http.StatusOK || len(fctx.Response.Body()) != len(want) {
+			b.Fatalf("answer %d %q, want 200 %q", fctx.Response.StatusCode(), fctx.Response.Body(), want)
+		}
 	}
 }
 

@@ -80,10 +80,11 @@ type discard struct {
 	h      http.Header
 	status int
 	user   string
+	n      int // body bytes written
 }
 
 func (d *discard) Header() http.Header         { return d.h }
-func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discard) Write(p []byte) (int, error) { d.n += len(p); return len(p), nil }
 func (d *discard) WriteHeader(code int)        { d.status = code }
 
 // call is a request and the user its answer must name.

@@ -444,8 +444,10 @@ func kindOf(token string, d *decodedJWT) tokenKind {
 	jwtType := TokenType("")
 	if d != nil {
 		k.nonSession = d.header.isNonSessionCategory()
-		if jwtShaped(token) {
-			jwtType = machineTypeOfDecoded(d)
+		// The header test first: scanning the whole token's characters
+		// matters only for a token that looks like a machine JWT.
+		if t := machineTypeOfDecoded(d); t != "" && jwtShaped(token) {
+			jwtType = t
 		}
 	}
 	k.machineJWT = jwtType != ""

@@ -183,6 +183,9 @@ func New(opts Options) (*Client, error) {
 	}
 	c.tokens = newTokenCache(opts.TokenCacheEntries, opts.TokenCacheBytes)
 	c.machine = newMachineCache(opts.MachineTokenCacheTTL)
+	if opts.Debug {
+		c.debugOptions()
+	}
 	return c, nil
 }
 

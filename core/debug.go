@@ -14,6 +14,37 @@ import (
 // values, the Authorization header, the query string, tokens or keys: only
 // which credentials were present. It is only called when Debug is set, so it
 // costs nothing otherwise.
+// debugOptions writes Clerk's "options" debug entry once, when the Client is
+// built (Clerk writes it per request; the options of a Client never
+// change). Keys and secrets appear only as whether they are set; the
+// publishable key and URLs are public.
+func (c *Client) debugOptions() {
+	o := &c.opts
+	instance := "unknown"
+	if c.hasPK {
+		instance = string(c.pk.InstanceType)
+	}
+	c.log.LogAttrs(context.Background(), slog.LevelDebug, "clerk: options",
+		slog.String("instance", instance),
+		slog.String("publishable_key", o.PublishableKey),
+		slog.Bool("secret_key_set", o.SecretKey != ""),
+		slog.Bool("machine_secret_key_set", o.MachineSecretKey != ""),
+		slog.Bool("jwt_key_set", o.JWTKey != ""),
+		slog.String("api_url", o.APIURL),
+		slog.String("domain", o.Domain),
+		slog.String("proxy_url", o.ProxyURL),
+		slog.Bool("is_satellite", o.IsSatellite),
+		slog.String("sign_in_url", o.SignInURL),
+		slog.String("sign_up_url", o.SignUpURL),
+		slog.Any("authorized_parties", o.AuthorizedParties),
+		slog.Any("audience", o.Audience),
+		slog.Any("header_type", o.HeaderType),
+		slog.Bool("organization_sync", o.OrganizationSync != nil),
+		slog.Bool("content_security_policy", o.ContentSecurityPolicy != nil),
+		slog.Bool("frontend_api_jwks", o.FrontendAPIJWKS),
+	)
+}
+
 func (c *Client) debugLog(ctx context.Context, ac *authContext, s *RequestState) {
 	if !c.log.Enabled(ctx, slog.LevelDebug) {
 		return
@@ -58,6 +89,9 @@ func (c *Client) debugLog(ctx context.Context, ac *authContext, s *RequestState)
 	}
 	if s.Err != nil {
 		attrs = append(attrs, slog.String("error", s.Err.Error()))
+	}
+	if c.opts.ContentSecurityPolicy != nil {
+		attrs = append(attrs, slog.Bool("csp_generated", true))
 	}
 	c.log.LogAttrs(ctx, slog.LevelDebug, "clerk: authenticate", attrs...)
 }

@@ -105,7 +105,19 @@ func TestDebugLogRedacts(t *testing.T) {
 			t.Errorf("the debug log contains a secret (%.12s...):\n%s", s, out)
 		}
 	}
-	es := logs.entries(t)
+	var es []map[string]any
+	var opts []map[string]any
+	for _, e := range logs.entries(t) {
+		if e["msg"] == "clerk: options" {
+			opts = append(opts, e)
+		} else {
+			es = append(es, e)
+		}
+	}
+	// Clerk's "options" entry, once per Client, keys only as "set".
+	if len(opts) != 1 || opts[0]["secret_key_set"] != true || opts[0]["instance"] != "production" || opts[0]["jwt_key_set"] != true {
+		t.Errorf("options entries %v", opts)
+	}
 	if len(es) != len(requests) {
 		t.Fatalf("%d entries for %d requests:\n%s", len(es), len(requests), out)
 	}

@@ -667,10 +667,22 @@ type searchParams []queryPair
 
 type queryPair struct{ name, value string }
 
+// maxQueryParse caps how much of a query string is parsed into pairs.
+const maxQueryParse = 32 << 10
+
 // parseSearchParams is the application/x-www-form-urlencoded parser: "&"
 // separated, "+" as space, malformed percent escapes kept as they are.
 func parseSearchParams(raw string) searchParams {
-	var q searchParams
+	if raw == "" {
+		return nil
+	}
+	if len(raw) > maxQueryParse {
+		// Like the Cookie header: a query is parsed up to the last pair
+		// that ends within the cap, so a megabyte of "a&a&..." cannot cost
+		// a hundred times its size per request.
+		raw = raw[:strings.LastIndexByte(raw[:maxQueryParse], '&')+1]
+	}
+	q := make(searchParams, 0, strings.Count(raw, "&")+1)
 	for raw != "" {
 		var part string
 		part, raw, _ = strings.Cut(raw, "&")

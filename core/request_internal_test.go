@@ -3,6 +3,7 @@ package clerk
 import (
 	"net/http"
 	"net/textproto"
+	"strings"
 	"testing"
 )
 
@@ -32,4 +33,24 @@ func FuzzIsCanonicalHeaderKey(f *testing.F) {
 			t.Fatalf("%q is reported canonical but canonicalizes to %q", name, textproto.CanonicalMIMEHeaderKey(name))
 		}
 	})
+}
+
+// A query string is parsed up to 32 KiB (whole pairs only): a megabyte of
+// "a&a&..." costs the cap, not a hundred times its size.
+func TestParseSearchParamsCap(t *testing.T) {
+	big := strings.Repeat("a&", 1<<19) + "__clerk_handshake=x"
+	q := parseSearchParams(big)
+	if len(q) != maxQueryParse/2 || q.get("__clerk_handshake") != "" {
+		t.Fatalf("%d pairs parsed, handshake %q", len(q), q.get("__clerk_handshake"))
+	}
+	if allocs := testing.AllocsPerRun(5, func() { parseSearchParams(big) }); allocs > 1 {
+		t.Errorf("%.0f allocations for a 1 MiB query, want 1", allocs)
+	}
+	if parseSearchParams("") != nil {
+		t.Error("an empty query allocates")
+	}
+	small := parseSearchParams("a=1&b=x+y&c=%41")
+	if len(small) != 3 || small.get("b") != "x y" || small.get("c") != "A" {
+		t.Errorf("small query: %v", small)
+	}
 }

@@ -31,6 +31,32 @@ func NewRequest(r *http.Request) Request { return httpRequest{r} }
 
 type httpRequest struct{ r *http.Request }
 
+// NewDecodedPathRequest is [NewRequest] for routers that route on the
+// decoded path (r.URL.Path) and ignore its escaped form, as Gin does by
+// default (Engine.UseRawPath false). Route matchers, organization sync and
+// redirect URLs then read the path the router routes on: "/api%2Fadmin" is
+// "/api/admin" for both, so an encoded slash cannot take a request to a
+// route whose matcher did not see it.
+func NewDecodedPathRequest(r *http.Request) Request { return decodedPathRequest{r} }
+
+// decodedPathRequest is httpRequest with the URL's RawPath dropped.
+type decodedPathRequest struct{ r *http.Request }
+
+func (d decodedPathRequest) Method() string            { return d.r.Method }
+func (d decodedPathRequest) Header(name string) string { return httpRequest(d).Header(name) }
+func (d decodedPathRequest) Headers() http.Header      { return d.r.Header }
+
+func (d decodedPathRequest) URL() *url.URL {
+	u := *httpRequest(d).URL()
+	u.RawPath = ""
+	return &u
+}
+
+func (d decodedPathRequest) copyURL(dst *url.URL) {
+	httpRequest(d).copyURL(dst)
+	dst.RawPath = ""
+}
+
 func (h httpRequest) Method() string { return h.r.Method }
 func (h httpRequest) Header(name string) string {
 	// The core asks with canonical names ("X-Forwarded-Host"), and net/http

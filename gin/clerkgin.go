@@ -15,6 +15,16 @@ type Option func(*config)
 type config struct {
 	guard      []clerk.GuardOption
 	onDecision func(c *gin.Context, d *clerk.Decision)
+	rawPath    bool
+}
+
+// WithRawPath tells the middleware that the engine routes on the escaped
+// path (gin.Engine.UseRawPath set to true). By default Gin routes on the
+// decoded path, and so does the middleware's view of the request: route
+// matchers see "/api%2Fadmin" as "/api/admin", the route Gin serves. Set
+// this option together with UseRawPath, never alone, or the two disagree.
+func WithRawPath() Option {
+	return func(c *config) { c.rawPath = true }
 }
 
 // WithHandler runs h on every request after authentication: Clerk's
@@ -117,7 +127,11 @@ func Middleware(a clerk.Authenticator, opts ...Option) gin.HandlerFunc {
 	}
 	g := clerk.NewGuard(a, cfg.guard...)
 	return func(c *gin.Context) {
-		res := g.Check(c.Request.Context(), clerk.NewRequest(c.Request))
+		req := clerk.NewDecodedPathRequest(c.Request)
+		if cfg.rawPath {
+			req = clerk.NewRequest(c.Request)
+		}
+		res := g.Check(c.Request.Context(), req)
 		h := c.Writer.Header()
 		for k, v := range res.Header {
 			h[k] = append(h[k], v...)

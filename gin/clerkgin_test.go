@@ -127,6 +127,49 @@ func TestHandlerAfterRefusalNeverRuns(t *testing.T) {
 	}
 }
 
+// The route matcher sees the path Gin routes on: decoded by default, the
+// escaped form with UseRawPath and WithRawPath. Either way an encoded slash
+// never reaches a matcher-protected handler signed out (security review:
+// with the raw path on a default engine, GET /admin%2Fusers was served).
+func TestEncodedSlashMatchesTheRoutedPath(t *testing.T) {
+	e := clerktest.NewTestClient(t)
+	isAdmin := clerk.MustRouteMatcher("/admin", "/admin/:rest*")
+	guard := clerkgin.WithHandler(func(auth *clerk.Auth, req clerk.Request) error {
+		if ok, err := isAdmin.Match(req); err != nil || !ok {
+			return err
+		}
+		return auth.Protect()
+	})
+	build := func(raw bool) *gin.Engine {
+		r := gin.New()
+		opts := []clerkgin.Option{guard}
+		if raw {
+			r.UseRawPath = true
+			opts = append(opts, clerkgin.WithRawPath())
+		}
+		r.Use(clerkgin.Middleware(e.Client, opts...))
+		r.GET("/admin/users", func(c *gin.Context) { c.String(http.StatusOK, "users") })
+		return r
+	}
+	for _, raw := range []bool{false, true} {
+		r := build(raw)
+		for _, path := range []string{"/admin/users", "/admin%2Fusers", "/admin%2fusers"} {
+			rec := httptest.NewRecorder()
+			r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+			if rec.Body.String() == "users" {
+				t.Errorf("raw path %v: signed-out GET %s was served", raw, path)
+			}
+		}
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "/admin/users", nil)
+		req.Header.Set("Authorization", "Bearer "+e.Token("user_1"))
+		r.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Errorf("raw path %v: signed-in GET /admin/users: %d", raw, rec.Code)
+		}
+	}
+}
+
 // TestWrappedNetHTTPHandler checks the Auth reaches net/http code behind
 // gin.WrapH, which only sees the *http.Request (gin issues #3367, #1734).
 func TestWrappedNetHTTPHandler(t *testing.T) {

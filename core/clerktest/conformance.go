@@ -232,7 +232,11 @@ func newConformanceSuite(t *testing.T, h Harness) *suite {
 	// The standard app also verifies opaque machine tokens.
 	api := newConformanceAPI(t, sk, now, srv)
 	std := client(api.URL())
-	isDashboard := clerk.MustRouteMatcher("/dashboard(.*)")
+	// Segment-wise patterns, not a bare prefix: "/dashboard%2Fsettings" is
+	// one segment to the matcher, so a router that routes on the decoded
+	// path (Gin by default) would serve /dashboard/settings unprotected
+	// unless its adapter hands the matcher the path it routes on.
+	isDashboard := clerk.MustRouteMatcher("/dashboard", "/dashboard/:rest*")
 	dashboardGuard := func(auth *clerk.Auth, req clerk.Request) error {
 		ok, err := isDashboard.Match(req)
 		if err != nil {

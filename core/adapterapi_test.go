@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -110,5 +111,45 @@ func TestAdapterPathAllocations(t *testing.T) {
 		if got := testing.AllocsPerRun(200, tc.f); got > tc.max {
 			t.Errorf("%s: %.0f allocations per call, want at most %.0f", tc.name, got, tc.max)
 		}
+	}
+}
+
+// nilURLRequest is a custom Request whose URL is nil.
+type nilURLRequest struct{}
+
+func (nilURLRequest) Method() string       { return http.MethodGet }
+func (nilURLRequest) URL() *url.URL        { return nil }
+func (nilURLRequest) Header(string) string { return "" }
+func (nilURLRequest) Headers() http.Header { return nil }
+
+// Misuse fails closed with a 500 or a signed-out state, never a panic: a
+// nil *Client from a New whose error was dropped (security review: every
+// request panicked, and Fiber does not recover), a nil Guard or Protector,
+// a Request without a URL.
+func TestNilsFailClosed(t *testing.T) {
+	t.Parallel()
+	var nilClient *clerk.Client
+	req := clerk.NewRequest(newRequest(http.MethodGet, ptPageURL, map[string]string{"Authorization": "Bearer " + ptSession()}))
+	s := nilClient.Authenticate(context.Background(), req)
+	if s.IsAuthenticated() || s.Err == nil || s.Auth == nil {
+		t.Errorf("nil Client: %+v", s)
+	}
+	if d := clerk.DecisionFor(s.Auth.Protect()); d == nil || d.Status != http.StatusInternalServerError {
+		t.Errorf("Protect after a nil Client: %+v, want 500", d)
+	}
+	if res := clerk.NewGuard(nilClient).Check(context.Background(), req); res.Decision == nil || res.Decision.Status != http.StatusInternalServerError {
+		t.Errorf("Guard over a nil *Client: %+v, want a 500 decision", res.Decision)
+	}
+	var g *clerk.Guard
+	if res := g.Check(context.Background(), req); res.Decision == nil || res.Decision.Status != http.StatusInternalServerError {
+		t.Errorf("nil Guard: %+v, want a 500 decision", res.Decision)
+	}
+	var p *clerk.Protector
+	if d := p.Decide(s.Auth); d == nil || d.Status != http.StatusInternalServerError {
+		t.Errorf("nil Protector: %+v, want 500", d)
+	}
+	c := ptClient(t, nil)
+	if s := c.Authenticate(context.Background(), nilURLRequest{}); s.IsAuthenticated() {
+		t.Errorf("a Request without URL: %+v", s)
 	}
 }

@@ -206,8 +206,10 @@ type urlCopier interface{ copyURL(dst *url.URL) }
 func clerkURLInto(r Request, dst *url.URL) {
 	if uc, ok := r.(urlCopier); ok {
 		uc.copyURL(dst)
+	} else if u := r.URL(); u != nil {
+		*dst = *u
 	} else {
-		*dst = *r.URL()
+		*dst = url.URL{} // a Request without a URL: no path, no host
 	}
 	u := dst
 	u.Fragment, u.RawFragment = "", ""

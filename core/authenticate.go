@@ -90,6 +90,13 @@ func (a TokenAcceptance) applyAuthenticate(c *authenticateConfig) { c.accepts = 
 // It never fails: problems become a signed-out state with Clerk's reason.
 // The returned state's Auth is never nil.
 func (c *Client) Authenticate(ctx context.Context, req Request, opts ...AuthenticateOption) *RequestState {
+	if c == nil {
+		// A nil *Client (New failed and its error was dropped): signed out,
+		// and Protect answers 500, never a panic.
+		s := &RequestState{Status: StatusSignedOut, Reason: ReasonUnexpectedError, TokenType: SessionToken,
+			Auth: signedOutAuth(), Err: errNilClient}
+		return s
+	}
 	// AuthenticateOption is sealed and TokenAcceptance is its only kind; a
 	// type switch (rather than applying through the interface) keeps the
 	// configuration off the heap.

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -59,6 +60,9 @@ func (c *Client) Close() {
 		c.keys.close()
 	}
 }
+
+// errNilClient is the error of a request authenticated by a nil *Client.
+var errNilClient = errors.New("clerk: Authenticate called on a nil *Client (check the error clerk.New returned)")
 
 // New validates opts once and returns a Client. Errors are *ConfigError and
 // name the field at fault and how to fix it.

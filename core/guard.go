@@ -38,6 +38,9 @@ type GuardOption func(*Guard)
 // token type, as Clerk's Next.js middleware does; [Auth.Protect] narrows per
 // route (AcceptsToken).
 func NewGuard(a Authenticator, opts ...GuardOption) *Guard {
+	if c, ok := a.(*Client); ok && c == nil {
+		a = nil // a nil *Client (from a failed New) fails closed like a nil Authenticator
+	}
 	g := &Guard{a: a, accepts: TokenAcceptance{any: true}}
 	for _, o := range opts {
 		if o != nil {
@@ -89,7 +92,7 @@ type GuardResult struct {
 
 // Check authenticates req and runs the handler.
 func (g *Guard) Check(ctx context.Context, req Request) GuardResult {
-	if g.a == nil {
+	if g == nil || g.a == nil {
 		d := misconfigured().Decision
 		d.Body = []byte("clerkguard: the middleware was built without a Client")
 		return GuardResult{Auth: signedOutAuth(), Decision: &d}

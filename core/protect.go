@@ -195,11 +195,16 @@ func NewProtector(opts ...ProtectOption) *Protector {
 
 // Protect is auth.Protect(opts...) with the options given to
 // [NewProtector]: nil when the request may go on, else a *ProtectError.
-func (p *Protector) Protect(auth *Auth) error { return auth.protect(&p.cfg) }
+func (p *Protector) Protect(auth *Auth) error {
+	if p == nil {
+		return misconfigured()
+	}
+	return auth.protect(&p.cfg)
+}
 
 // Decide is [ProtectAuth] with the options given to [NewProtector]: the
 // decision to write, or nil to go on.
-func (p *Protector) Decide(auth *Auth) *Decision { return DecisionFor(auth.protect(&p.cfg)) }
+func (p *Protector) Decide(auth *Auth) *Decision { return DecisionFor(p.Protect(auth)) }
 
 // protect applies cfg, which it never modifies.
 func (a *Auth) protect(cfg *protectConfig) error {

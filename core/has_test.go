@@ -328,7 +328,7 @@ func TestHasDoesNotAllocate(t *testing.T) {
 		if !tt.f() {
 			t.Fatalf("%s: Has = false, want true", tt.name)
 		}
-		if n := testing.AllocsPerRun(100, func() { tt.f() }); n != 0 {
+		if n := minAllocs(100, func() { tt.f() }); n != 0 {
 			t.Errorf("%s: Has allocates %v times, want 0", tt.name, n)
 		}
 	}

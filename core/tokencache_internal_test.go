@@ -159,7 +159,7 @@ func TestUsesSuffixedCookiesCachedAllocs(t *testing.T) {
 			if got, want := c.usesSuffixedCookies(rc), rc.sessionSfx != ""; got != want {
 				t.Fatalf("%s: usesSuffixedCookies = %v, want %v", fapi, got, want)
 			}
-			if n := testing.AllocsPerRun(100, func() { c.usesSuffixedCookies(rc) }); n != 0 {
+			if n := minAllocs(100, func() { c.usesSuffixedCookies(rc) }); n != 0 {
 				t.Errorf("%s: usesSuffixedCookies with cached cookies: %v allocations, want 0", fapi, n)
 			}
 		}

@@ -97,6 +97,14 @@ type fetchCall struct {
 	stop       context.CancelFunc
 	waiters    int // guarded by remoteKeys.mu
 	background bool
+	// abandoned: every waiter gave up and stop was called (guarded by
+	// remoteKeys.mu). Its cancellation is nobody's outage: it is not
+	// remembered as a failure, and no new caller joins it.
+	abandoned bool
+	// For a fetch started by an unknown kid: the refresh slot it took and
+	// the one before, given back if the fetch is abandoned, so that a
+	// request that disconnects cannot use up the refresh interval.
+	tookRefresh, prevRefresh int64
 }
 
 // start begins a fetch; r.mu must be held.
@@ -186,12 +194,14 @@ func (r *remoteKeys) refreshForKid(ctx context.Context, kid string, now time.Tim
 			r.mu.Unlock()
 			return nil, 0, kidMismatch(kid)
 		}
+		prev := r.lastRefresh
 		r.lastRefresh = now.UnixNano()
 		if err := r.recentFailure(now); err != nil {
 			r.mu.Unlock()
 			return nil, 0, err
 		}
 		c = r.start(false)
+		c.tookRefresh, c.prevRefresh = r.lastRefresh, prev
 	}
 	c.waiters++
 	r.mu.Unlock()
@@ -277,7 +287,16 @@ func (r *remoteKeys) await(ctx context.Context, c *fetchCall) (*keySnapshot, err
 		r.mu.Lock()
 		c.waiters--
 		if c.waiters == 0 && !c.background {
-			c.stop() // nobody is waiting any more
+			// Nobody is waiting any more: stop it, let the next caller
+			// start afresh, and give back the refresh slot it took.
+			c.stop()
+			c.abandoned = true
+			if r.inflight == c {
+				r.inflight = nil
+			}
+			if c.tookRefresh != 0 && r.lastRefresh == c.tookRefresh {
+				r.lastRefresh = c.prevRefresh
+			}
 		}
 		r.mu.Unlock()
 		return nil, &TokenError{Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,
@@ -288,13 +307,21 @@ func (r *remoteKeys) await(ctx context.Context, c *fetchCall) (*keySnapshot, err
 func (r *remoteKeys) run(ctx context.Context, c *fetchCall) {
 	defer func() {
 		r.mu.Lock()
-		r.inflight = nil
+		if r.inflight == c {
+			r.inflight = nil
+		}
 		r.mu.Unlock()
 		close(c.done)
 	}()
 	keys, err := r.fetchWithRetry(ctx)
 	if err != nil {
 		c.err = err
+		r.mu.Lock()
+		abandoned := c.abandoned
+		r.mu.Unlock()
+		if abandoned {
+			return // its own cancellation: not an outage
+		}
 		r.lastFailure.Store(&fetchFailure{at: r.now(), err: err})
 		if r.snap.Load() != nil {
 			r.log.Warn("clerk: JWKS refresh failed; cached keys keep serving", "error", err)

@@ -84,8 +84,9 @@ type remoteKeys struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu       sync.Mutex // guards inflight, lastRefresh and fetchCall.waiters
+	mu       sync.Mutex // guards inflight, lastRefresh, closed and fetchCall.waiters
 	inflight *fetchCall
+	closed   bool // Client.Close ran: no new fetch starts (wg.Add after Wait)
 }
 
 type fetchCall struct {
@@ -107,8 +108,16 @@ type fetchCall struct {
 	tookRefresh, prevRefresh int64
 }
 
-// start begins a fetch; r.mu must be held.
+// start begins a fetch; r.mu must be held. After close it returns a call
+// that has already failed.
 func (r *remoteKeys) start(background bool) *fetchCall {
+	if r.closed {
+		c := &fetchCall{done: make(chan struct{}), stop: func() {}, background: background,
+			err: &TokenError{Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,
+				Message: "Failed to load JWKS from Clerk Backend API: the Client is closed"}}
+		close(c.done)
+		return c
+	}
 	ctx, stop := context.WithTimeout(r.base, maxFetchTime)
 	c := &fetchCall{done: make(chan struct{}), stop: stop, background: background}
 	r.inflight = c
@@ -122,6 +131,9 @@ func (r *remoteKeys) start(background bool) *fetchCall {
 }
 
 func (r *remoteKeys) close() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
 	r.cancel()
 	r.wg.Wait()
 }

@@ -2,6 +2,7 @@ package clerk_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -56,4 +57,32 @@ func TestJWKSAbandonedFetchDoesNotPoison(t *testing.T) {
 			t.Errorf("a new-kid token after an abandoned refresh: %v", err)
 		}
 	})
+}
+
+// Close and requests that would fetch keys may run at the same time: no
+// fetch starts after Close (a WaitGroup reused during its Wait, caught by
+// the race detector before the fix); those requests fail, the cached keys
+// keep verifying.
+func TestJWKSCloseRacesFetches(t *testing.T) {
+	t.Parallel()
+	k, _ := keys(t)
+	for range 10 {
+		c, _ := newClient(t, nil, k)
+		if _, err := c.VerifyToken(context.Background(), k.MustSign(clerktest.SessionV2("u", "s", t0))); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for i := range 20 {
+				other := k.WithKID(fmt.Sprintf("kid-%d", i)) // unknown kids ask for a fetch
+				_, _ = c.VerifyToken(context.Background(), other.MustSign(clerktest.SessionV2("u", "s", t0)))
+			}
+		}()
+		c.Close()
+		<-done
+		if _, err := c.VerifyToken(context.Background(), k.MustSign(clerktest.SessionV2("u2", "s2", t0))); err != nil {
+			t.Errorf("a closed client no longer verifies with its cached key: %v", err)
+		}
+	}
 }

@@ -276,9 +276,11 @@ func (i *Instance) Environ() []string {
 // is either an exact URL path ("/api_keys/verify",
 // "/v1/sessions/sess_123/refresh") or one of the route patterns listed in
 // the package documentation ("/v1/sessions/{sid}/refresh"). Every request
-// counts, whatever its outcome. Tests use it to assert how often an
-// application calls the Backend API, for example one verification per
-// machine token however many requests present it.
+// counts, whatever its outcome (exact paths: the first 4,096 distinct
+// ones, so that requests for random paths cannot grow the instance). Tests
+// use it to assert how often an application calls the Backend API, for
+// example one verification per machine token however many requests present
+// it.
 func (i *Instance) Requests(path string) int {
 	i.cmu.Lock()
 	defer i.cmu.Unlock()
@@ -288,9 +290,15 @@ func (i *Instance) Requests(path string) int {
 	return i.byPath[path]
 }
 
+// maxCountedPaths bounds the per-path request counts: the paths come from
+// whoever sends requests, so past the bound new paths are not counted.
+const maxCountedPaths = 4096
+
 func (i *Instance) countPath(p string) {
 	i.cmu.Lock()
-	i.byPath[p]++
+	if _, ok := i.byPath[p]; ok || len(i.byPath) < maxCountedPaths {
+		i.byPath[p]++
+	}
 	i.cmu.Unlock()
 }
 

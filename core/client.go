@@ -51,15 +51,25 @@ type Client struct {
 	machine           *machineCache // opaque machine-token verifications
 }
 
-// Close stops the Client's background work (key fetches in flight) and
-// waits for it. A closed Client still verifies with the keys it has; it
-// fetches no more. Close is for tests and for tenants evicted from a
-// per-request set; a long-lived Client needs no Close.
+// Close stops the Client's background work (key fetches and machine-token
+// verifications in flight) and waits for it. A closed Client still verifies
+// with the keys and answers it has; it calls Clerk no more (a machine token
+// it has not seen answers 503). Close is for tests and for tenants evicted
+// from a per-request set; a long-lived Client needs no Close.
 func (c *Client) Close() {
+	if c == nil {
+		return
+	}
 	if c.keys != nil {
 		c.keys.close()
 	}
+	if c.machine != nil {
+		c.machine.close()
+	}
 }
+
+// errClientClosed is the cause of a machine-token failure after Close.
+var errClientClosed = errors.New("clerk: the Client is closed")
 
 // errNilClient is the error of a request authenticated by a nil *Client.
 var errNilClient = errors.New("clerk: Authenticate called on a nil *Client (check the error clerk.New returned)")

@@ -75,7 +75,10 @@ type remoteKeys struct {
 	userAgent  string
 
 	snap        atomic.Pointer[keySnapshot]
-	lastRefresh int64 // unix nanos of the last unknown-kid refresh; guarded by mu
+	// lastRefresh is when the last unknown-kid refresh started, with the
+	// clock's monotonic reading, so a wall-clock step cannot block refreshes;
+	// guarded by mu.
+	lastRefresh time.Time
 	lastFailure atomic.Pointer[fetchFailure]
 
 	// base bounds every fetch to the Client's life (Client.Close cancels
@@ -105,7 +108,7 @@ type fetchCall struct {
 	// For a fetch started by an unknown kid: the refresh slot it took and
 	// the one before, given back if the fetch is abandoned, so that a
 	// request that disconnects cannot use up the refresh interval.
-	tookRefresh, prevRefresh int64
+	tookRefresh, prevRefresh time.Time
 }
 
 // start begins a fetch; r.mu must be held. After close it returns a call
@@ -202,12 +205,12 @@ func (r *remoteKeys) refreshForKid(ctx context.Context, kid string, now time.Tim
 				return k, s.gen, nil
 			}
 		}
-		if r.lastRefresh != 0 && now.Sub(time.Unix(0, r.lastRefresh)) < r.refreshGap {
+		if !r.lastRefresh.IsZero() && now.Sub(r.lastRefresh) < r.refreshGap {
 			r.mu.Unlock()
 			return nil, 0, kidMismatch(kid)
 		}
 		prev := r.lastRefresh
-		r.lastRefresh = now.UnixNano()
+		r.lastRefresh = now
 		if err := r.recentFailure(now); err != nil {
 			r.mu.Unlock()
 			return nil, 0, err
@@ -306,7 +309,7 @@ func (r *remoteKeys) await(ctx context.Context, c *fetchCall) (*keySnapshot, err
 			if r.inflight == c {
 				r.inflight = nil
 			}
-			if c.tookRefresh != 0 && r.lastRefresh == c.tookRefresh {
+			if !c.tookRefresh.IsZero() && r.lastRefresh == c.tookRefresh {
 				r.lastRefresh = c.prevRefresh
 			}
 		}

@@ -49,6 +49,8 @@ type machineCache struct {
 	fails    map[machineKey]*machineEntry
 	bytes    int64 // of hits
 	inflight map[machineKey]*machineCall
+	closed   bool           // Client.Close ran: no verification starts
+	wg       sync.WaitGroup // the verifications in flight
 
 	// configOnce logs a missing secret key once per Client, not per request.
 	configOnce sync.Once
@@ -66,6 +68,14 @@ type machineCall struct {
 	done chan struct{}
 	data *machineData
 	err  error
+	// stop cancels the verification: when every request waiting for it has
+	// gone, or when the Client is closed.
+	stop context.CancelFunc
+	// waiters counts the requests waiting; abandoned is set when the last
+	// one gave up and stop was called, so its (cancelled) answer is not
+	// remembered. Both guarded by machineCache.mu.
+	waiters   int
+	abandoned bool
 }
 
 func newMachineCache(ttl time.Duration) *machineCache {
@@ -86,7 +96,9 @@ func newMachineCache(ttl time.Duration) *machineCache {
 // one in flight. verify runs in its own goroutine with a context that keeps
 // ctx's values but not its cancellation, bounded by timeout, so a request
 // that goes away does not fail the others waiting for the same token; each
-// caller stops waiting when its own ctx ends.
+// caller stops waiting when its own ctx ends, and the last one to go cancels
+// the verification (a client that disconnects leaves no Backend API call
+// behind it).
 func (m *machineCache) do(ctx context.Context, key machineKey, now func() time.Time, timeout time.Duration,
 	verify func(context.Context) (*machineData, error)) (*machineData, error) {
 	m.mu.Lock()
@@ -94,12 +106,19 @@ func (m *machineCache) do(ctx context.Context, key machineKey, now func() time.T
 		m.mu.Unlock()
 		return e.data, copyMachineErr(e.err)
 	}
+	if m.closed {
+		m.mu.Unlock()
+		return nil, &MachineTokenError{Code: MachineErrUnexpected, Message: "Unexpected error", Err: errClientClosed}
+	}
 	call := m.inflight[key]
 	if call == nil {
-		call = &machineCall{done: make(chan struct{})}
+		vctx, stop := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+		call = &machineCall{done: make(chan struct{}), stop: stop}
 		m.inflight[key] = call
-		go m.run(context.WithoutCancel(ctx), key, call, now, timeout, verify)
+		m.wg.Add(1)
+		go m.run(vctx, key, call, now, verify)
 	}
+	call.waiters++
 	m.mu.Unlock()
 	select {
 	case <-call.done:
@@ -108,21 +127,47 @@ func (m *machineCache) do(ctx context.Context, key machineKey, now func() time.T
 		}
 		return call.data, call.err
 	case <-ctx.Done():
+		m.mu.Lock()
+		call.waiters--
+		if call.waiters == 0 {
+			call.stop()
+			call.abandoned = true
+			if m.inflight[key] == call {
+				delete(m.inflight, key)
+			}
+		}
+		m.mu.Unlock()
 		return nil, &MachineTokenError{Code: MachineErrUnexpected, Message: "Unexpected error", Err: ctx.Err()}
 	}
 }
 
 func (m *machineCache) run(ctx context.Context, key machineKey, call *machineCall, now func() time.Time,
-	timeout time.Duration, verify func(context.Context) (*machineData, error)) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	verify func(context.Context) (*machineData, error)) {
+	defer m.wg.Done()
 	data, err := verify(ctx)
-	cancel()
-	call.data, call.err = data, err
+	call.stop()
 	m.mu.Lock()
-	delete(m.inflight, key)
-	m.storeLocked(key, data, err, now())
+	call.data, call.err = data, err
+	if m.inflight[key] == call {
+		delete(m.inflight, key)
+	}
+	if !call.abandoned {
+		m.storeLocked(key, data, err, now())
+	}
 	m.mu.Unlock()
 	close(call.done)
+}
+
+// close cancels the verifications in flight and waits for them; no new one
+// starts (remembered answers still serve).
+func (m *machineCache) close() {
+	m.mu.Lock()
+	m.closed = true
+	for _, c := range m.inflight {
+		c.stop()
+	}
+	m.mu.Unlock()
+	m.wg.Wait()
 }
 
 // lookupLocked returns the live entry for key, dropping an outdated one.

@@ -1,6 +1,7 @@
 package clerk_test
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -284,4 +285,125 @@ func BenchmarkMachineTokenCache(b *testing.B) {
 		iterations++
 	}
 	b.ReportMetric(float64(e.inst.Requests("/api_keys/verify"))/float64(iterations), "bapi-calls/1000req")
+}
+
+// TestMachineVerifyAbandoned: when every request waiting for an opaque
+// token's verification has gone (clients that disconnect), the Backend API
+// call is cancelled, its cancellation is not remembered as the token's
+// answer, and the next request asks afresh.
+func TestMachineVerifyAbandoned(t *testing.T) {
+	t.Parallel()
+	cancelled := make(chan struct{}, 1)
+	var slow atomic.Bool
+	slow.Store(true)
+	f := mtFake(t, func(w http.ResponseWriter, r *http.Request) {
+		if slow.Load() {
+			<-r.Context().Done() // the caller hung up
+			cancelled <- struct{}{}
+			return
+		}
+		mtJSON(w, 200, `{"object":"api_key","id":"ak_1","subject":"user_1","scopes":[]}`)
+	})
+	c := f.client(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan *clerk.RequestState)
+	go func() {
+		done <- c.Authenticate(ctx, clerk.NewRequest(mtRequest("ak_gone")), clerk.AcceptsToken(clerk.APIKey))
+	}()
+	for f.count() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if s := <-done; s.Status == clerk.StatusSignedIn {
+		t.Fatalf("a cancelled request is signed in")
+	}
+	select {
+	case <-cancelled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the Backend API call outlived every request waiting for it")
+	}
+	slow.Store(false)
+	if s := mtAuthenticate(c, mtRequest("ak_gone"), clerk.APIKey); s.Status != clerk.StatusSignedIn {
+		t.Fatalf("after an abandoned call: %s %s %q, want signed in (the cancellation was remembered)", s.Status, s.Reason, s.Message)
+	}
+	if n := f.count(); n != 2 {
+		t.Errorf("%d Backend API calls, want 2", n)
+	}
+}
+
+// TestMachineVerifyOneWaiterLeaves: a request that gives up does not cancel
+// the call another request still waits for.
+func TestMachineVerifyOneWaiterLeaves(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	f := mtFake(t, func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		mtJSON(w, 200, `{"object":"api_key","id":"ak_1","subject":"user_1","scopes":[]}`)
+	})
+	c := f.client(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	gone := make(chan *clerk.RequestState)
+	go func() {
+		gone <- c.Authenticate(ctx, clerk.NewRequest(mtRequest("ak_two")), clerk.AcceptsToken(clerk.APIKey))
+	}()
+	for f.count() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	stays := make(chan *clerk.RequestState)
+	go func() { stays <- mtAuthenticate(c, mtRequest("ak_two"), clerk.APIKey) }()
+	time.Sleep(20 * time.Millisecond) // let the second request join the call
+	cancel()
+	<-gone
+	close(release)
+	if s := <-stays; s.Status != clerk.StatusSignedIn {
+		t.Fatalf("the request that stayed: %s %q, want signed in", s.Status, s.Message)
+	}
+	if n := f.count(); n != 1 {
+		t.Errorf("%d Backend API calls, want 1 shared call", n)
+	}
+}
+
+// TestMachineVerifyClose: Client.Close cancels the verifications in flight
+// and waits for them; afterwards an unseen token answers 503 without a
+// Backend API call, and a remembered one still serves.
+func TestMachineVerifyClose(t *testing.T) {
+	t.Parallel()
+	var slow atomic.Bool
+	f := mtFake(t, func(w http.ResponseWriter, r *http.Request) {
+		if slow.Load() {
+			<-r.Context().Done()
+			return
+		}
+		mtJSON(w, 200, `{"object":"api_key","id":"ak_1","subject":"user_1","scopes":[]}`)
+	})
+	c := f.client(t, nil)
+	if s := mtAuthenticate(c, mtRequest("ak_known"), clerk.APIKey); s.Status != clerk.StatusSignedIn {
+		t.Fatalf("warm-up: %s %q", s.Status, s.Message)
+	}
+	slow.Store(true)
+	waiting := make(chan *clerk.RequestState)
+	go func() { waiting <- mtAuthenticate(c, mtRequest("ak_slow"), clerk.APIKey) }()
+	for f.count() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	closed := make(chan struct{})
+	go func() { c.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return while a verification was in flight")
+	}
+	if s := <-waiting; s.Status == clerk.StatusSignedIn {
+		t.Error("a request whose verification was cancelled by Close is signed in")
+	}
+	s := mtAuthenticate(c, mtRequest("ak_new"), clerk.APIKey)
+	if s.Status == clerk.StatusSignedIn || !s.Unavailable() {
+		t.Errorf("unseen token after Close: %s %q, want refused as unavailable (503)", s.Status, s.Message)
+	}
+	if n := f.count(); n != 2 {
+		t.Errorf("%d Backend API calls, want 2 (none after Close)", n)
+	}
+	if s := mtAuthenticate(c, mtRequest("ak_known"), clerk.APIKey); s.Status != clerk.StatusSignedIn {
+		t.Errorf("remembered token after Close: %s %q, want signed in", s.Status, s.Message)
+	}
 }

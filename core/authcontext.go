@@ -191,7 +191,8 @@ func parseAuthorization(h string) string {
 // the request scheme). Clerk's SDK accepts whatever its URL parser makes of
 // these headers; clerkguard takes them only when they are a plain
 // host[:port] and http or https, so a hostile proxy header (a path, a
-// user@, a script scheme, CR/LF) leaves the request's own URL in place.
+// user@, a script scheme, CR/LF) leaves the request's own URL in place. A
+// request URL whose own host fails the same test loses its host.
 func clerkURL(r Request) *url.URL {
 	u := new(url.URL)
 	clerkURLInto(r, u)
@@ -236,6 +237,16 @@ func clerkURLInto(r Request, dst *url.URL) {
 	proto = strings.ToLower(trimSpaceTab(proto))
 	if (proto == "http" || proto == "https") && validHost(host) {
 		u.Scheme, u.Host = proto, host
+		return
+	}
+	// The request's own URL is held to the same rule: a custom Request
+	// (net/http and fasthttp refuse such Hosts before the core sees them)
+	// must not put a path, credentials or CR/LF into a redirect.
+	if u.Scheme != "http" && u.Scheme != "https" {
+		u.Scheme = "http"
+	}
+	if u.Host != "" && !validHost(u.Host) {
+		u.Host = ""
 	}
 }
 

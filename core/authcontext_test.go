@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -126,6 +127,38 @@ func TestClerkURL(t *testing.T) {
 		}
 		u := clerkURL(NewRequest(r))
 		if got := serializeURL(u); got != tc.want {
+			t.Errorf("%s: clerkURL = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// hostileURLRequest is a custom Request whose URL comes from elsewhere than
+// net/http, which would have refused it.
+type hostileURLRequest struct{ u *url.URL }
+
+func (h hostileURLRequest) Method() string       { return "GET" }
+func (h hostileURLRequest) URL() *url.URL        { return h.u }
+func (h hostileURLRequest) Header(string) string { return "" }
+func (h hostileURLRequest) Headers() http.Header { return nil }
+
+// TestClerkURLCustomRequest: a custom Request's own scheme and host are
+// held to the rule forwarded headers are: a hostile host is dropped, never
+// carried into a redirect.
+func TestClerkURLCustomRequest(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		u    url.URL
+		want string
+	}{
+		{"plain", url.URL{Scheme: "https", Host: "app.example.com", Path: "/p"}, "https://app.example.com/p"},
+		{"a path in the host", url.URL{Scheme: "https", Host: "evil.example/x", Path: "/p"}, "https:///p"},
+		{"protocol-relative host", url.URL{Scheme: "https", Host: "//evil.example", Path: "/p"}, "https:///p"},
+		{"CR LF in the host", url.URL{Scheme: "http", Host: "a.example\r\nSet-Cookie: x=1", Path: "/p"}, "http:///p"},
+		{"credentials in the host", url.URL{Scheme: "http", Host: "user@evil.example", Path: "/p"}, "http:///p"},
+		{"a script scheme", url.URL{Scheme: "javascript", Host: "app.example.com", Path: "/p"}, "http://app.example.com/p"},
+	} {
+		if got := serializeURL(clerkURL(hostileURLRequest{&tc.u})); got != tc.want {
 			t.Errorf("%s: clerkURL = %q, want %q", tc.name, got, tc.want)
 		}
 	}

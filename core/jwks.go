@@ -74,7 +74,7 @@ type remoteKeys struct {
 	log        *slog.Logger
 	userAgent  string
 
-	snap        atomic.Pointer[keySnapshot]
+	snap atomic.Pointer[keySnapshot]
 	// lastRefresh is when the last unknown-kid refresh started, with the
 	// clock's monotonic reading, so a wall-clock step cannot block refreshes;
 	// guarded by mu.

@@ -5,6 +5,7 @@ go 1.25
 require (
 	github.com/clerkguard/clerkguard/core v0.0.0
 	github.com/go-chi/chi/v5 v5.5.0
+	go.uber.org/goleak v1.3.0
 )
 
 require (

@@ -6,6 +6,7 @@ require (
 	github.com/clerkguard/clerkguard/core v0.0.0
 	github.com/gofiber/fiber/v3 v3.1.0
 	github.com/valyala/fasthttp v1.69.0
+	go.uber.org/goleak v1.3.0
 )
 
 require (

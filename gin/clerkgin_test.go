@@ -5,11 +5,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	"go.uber.org/goleak"
 
 	clerk "github.com/clerkguard/clerkguard/core"
 	"github.com/clerkguard/clerkguard/core/clerktest"
@@ -18,7 +18,9 @@ import (
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode) // no route debug output
-	os.Exit(m.Run())
+	// Fail when a goroutine the tests started (a key fetch, a verification,
+	// a loopback server) outlives them; regexp2's coarse clock is not ours.
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/dlclark/regexp2.runClock"))
 }
 
 // report is a conformance route handler: it answers with the Auth from

@@ -5,6 +5,7 @@ go 1.25.0
 require (
 	github.com/clerkguard/clerkguard/core v0.0.0
 	github.com/gin-gonic/gin v1.12.0
+	go.uber.org/goleak v1.3.0
 )
 
 require (

@@ -207,7 +207,7 @@ func (c *Client) verifyHandshakeToken(ctx context.Context, token string) ([]stri
 	if k.err != nil {
 		return nil, tokenErr(ReasonTokenVerificationFailed, "", "Error verifying handshake token. "+k.err.Error())
 	}
-	if err := signingMethods[d.header.Alg.v].Verify(d.signed, d.signature, k.key); err != nil {
+	if err := d.verifySignature(k.key); err != nil {
 		return nil, tokenErr(ReasonTokenInvalidSignature, "", "Handshake signature is invalid.")
 	}
 	if d.claims == nil {

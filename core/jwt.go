@@ -2,6 +2,10 @@ package clerk
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -32,7 +36,7 @@ type jwtHeader struct {
 // decodedJWT is a token split and decoded once.
 type decodedJWT struct {
 	raw       string // the whole token
-	signed    string // header.payload, the signing input
+	signed    []byte // header.payload, the signing input (read-only)
 	header    jwtHeader
 	signature []byte
 	claims    *SessionClaims // nil when the payload is not a JSON object
@@ -72,8 +76,9 @@ func decodeJWT(token string) (*decodedJWT, error) {
 	if strings.IndexByte(token[d2+1:], '.') >= 0 {
 		return nil, errJWTForm
 	}
-	// One buffer holds the three decoded segments.
-	buf := make([]byte, 0, len(token)*3/4+3)
+	// One buffer holds the three decoded segments and a copy of the
+	// signing input, which is hashed as bytes.
+	buf := make([]byte, 0, len(token)*3/4+3+d2)
 	buf, hb, ok := decodeSegment(buf, token[:d1])
 	if !ok {
 		return nil, errJWTDecode
@@ -82,11 +87,13 @@ func decodeJWT(token string) (*decodedJWT, error) {
 	if !ok {
 		return nil, errJWTDecode
 	}
-	_, sig, ok := decodeSegment(buf, token[d2+1:])
+	buf, sig, ok := decodeSegment(buf, token[d2+1:])
 	if !ok {
 		return nil, errJWTDecode
 	}
-	d := &decodedJWT{raw: token, signed: token[:d2], signature: sig, payload: pb}
+	start := len(buf)
+	buf = append(buf, token[:d2]...)
+	d := &decodedJWT{raw: token, signed: buf[start:len(buf):len(buf)], signature: sig, payload: pb}
 	if err := decodeHeader(hb, &d.header); err != nil {
 		return nil, errJWTDecode
 	}
@@ -104,6 +111,43 @@ func decodeJWT(token string) (*decodedJWT, error) {
 		return nil, errJWTDecode
 	}
 	return d, nil
+}
+
+// supportedAlg reports whether alg is one of the only algorithms accepted
+// (spec §2.2 4b): RSASSA-PKCS1-v1_5 with SHA-256, -384 or -512. none, HS*,
+// PS* and ES* are refused before any key is used.
+func supportedAlg(alg string) bool { return alg == "RS256" || alg == "RS384" || alg == "RS512" }
+
+// errSignature is the answer of verifySignature for any bad signature; the
+// callers turn it into Clerk's reason and message.
+var errSignature = errors.New("clerk: invalid signature")
+
+// verifySignature checks d's signature with key, for the alg of d's header
+// (checkHeader has already refused every alg supportedAlg does not name).
+// It hashes the signing input without copying it and calls crypto/rsa
+// directly: the RSA verification is the whole cost of a cold token.
+func (d *decodedJWT) verifySignature(key *rsa.PublicKey) error {
+	if key == nil {
+		return errSignature
+	}
+	var err error
+	switch d.header.Alg.v {
+	case "RS256":
+		h := sha256.Sum256(d.signed)
+		err = rsa.VerifyPKCS1v15(key, crypto.SHA256, h[:], d.signature)
+	case "RS384":
+		h := sha512.Sum384(d.signed)
+		err = rsa.VerifyPKCS1v15(key, crypto.SHA384, h[:], d.signature)
+	case "RS512":
+		h := sha512.Sum512(d.signed)
+		err = rsa.VerifyPKCS1v15(key, crypto.SHA512, h[:], d.signature)
+	default:
+		err = errSignature
+	}
+	if err != nil {
+		return errSignature
+	}
+	return nil
 }
 
 func decodeHeader(b []byte, h *jwtHeader) error {

@@ -45,7 +45,7 @@ func TestDecodeJWTForm(t *testing.T) {
 				if err != nil {
 					t.Fatalf("decodeJWT: %v", err)
 				}
-				if d.signed != tt.token[:strings.LastIndexByte(tt.token, '.')] {
+				if string(d.signed) != tt.token[:strings.LastIndexByte(tt.token, '.')] {
 					t.Errorf("signing input %q", d.signed)
 				}
 				return

@@ -8,9 +8,6 @@ require (
 	go.uber.org/goleak v1.3.0
 )
 
-require (
-	github.com/dlclark/regexp2 v1.12.0 // indirect
-	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
-)
+require github.com/dlclark/regexp2 v1.12.0 // indirect
 
 replace github.com/clerkguard/clerkguard/core => ../core

@@ -3,6 +3,7 @@ package clerk
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -302,10 +303,10 @@ func (c *Client) authenticateCookie(ctx context.Context, ac *authContext) *Reque
 			// fail closed and explain.
 			s := c.signedOut(SessionToken, ReasonUnexpectedError, "", nil)
 			s.Err = handshakeTokenError(te)
-			c.log.Error("clerk: unable to resolve handshake", "error", s.Err)
+			c.logRequest(slog.LevelError, "clerk: unable to resolve handshake", "error", s.Err)
 			return s
 		}
-		c.log.Error("clerk: unable to resolve handshake", "error", err)
+		c.logRequest(slog.LevelError, "clerk: unable to resolve handshake", "error", err)
 	}
 	// Steps 2-3: satellites.
 	if mdEligible && !syncCompleted {
@@ -349,7 +350,7 @@ func (c *Client) authenticateCookie(ctx context.Context, ac *authContext) *Reque
 				// development token: anyone could have it sent to them.
 				// clerkguard answers only its own origin and the origins
 				// in AuthorizedParties, and ignores the parameter otherwise.
-				c.log.Warn("clerk: ignoring __clerk_redirect_url: its origin is neither this application's nor in AuthorizedParties",
+				c.logRequest(slog.LevelWarn, "clerk: ignoring __clerk_redirect_url: its origin is neither this application's nor in AuthorizedParties",
 					"origin", urlOrigin(target))
 			}
 		}

@@ -49,6 +49,7 @@ type Client struct {
 	authorizedOrigins []string // the origins of AuthorizedParties
 	tokens            *tokenCache
 	machine           *machineCache // opaque machine-token verifications
+	logLimit          logLimiter    // request-triggered log lines
 }
 
 // Close stops the Client's background work (key fetches and machine-token

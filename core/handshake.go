@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -46,9 +47,9 @@ func (c *Client) maybeHandshake(ac *authContext, reason Reason, message string, 
 	}
 	if ac.redirectCount == maxRedirectLoop {
 		if reason == ReasonSatelliteNeedsSyncing {
-			c.log.Warn("Clerk: Satellite-domain authentication resulted in an infinite redirect loop. Check that this request is using a configured primary or satellite domain for the production instance. For preview deployments, use a development/staging Clerk instance or a supported configured preview-domain setup.")
+			c.logRequest(slog.LevelWarn, "Clerk: Satellite-domain authentication resulted in an infinite redirect loop. Check that this request is using a configured primary or satellite domain for the production instance. For preview deployments, use a development/staging Clerk instance or a supported configured preview-domain setup.")
 		} else {
-			c.log.Warn("Clerk: Refreshing the session token resulted in an infinite redirect loop. This usually means that your Clerk instance keys do not match - make sure to copy the correct publishable and secret keys from the Clerk dashboard.")
+			c.logRequest(slog.LevelWarn, "Clerk: Refreshing the session token resulted in an infinite redirect loop. This usually means that your Clerk instance keys do not match - make sure to copy the correct publishable and secret keys from the Clerk dashboard.")
 		}
 		return c.signedOut(SessionToken, reason, message, nil)
 	}
@@ -109,7 +110,7 @@ func (c *Client) resolveHandshake(ctx context.Context, ac *authContext) (*Reques
 		err := c.callAPI(ctx, apiRequest{method: http.MethodGet, path: c.versionPath("clients", "handshake_payload"),
 			query: url.Values{"nonce": {ac.handshakeNonce}}}, &payload)
 		if err != nil {
-			c.log.Error("Clerk: HandshakeService: error getting handshake payload", "error", err)
+			c.logRequest(slog.LevelError, "Clerk: HandshakeService: error getting handshake payload", "error", err)
 			ac.apiErr = err
 		} else {
 			directives = payload.Directives
@@ -158,7 +159,7 @@ func (c *Client) resolveHandshake(ctx context.Context, ac *authContext) (*Reques
 	var te *TokenError
 	if c.pk.InstanceType == Development && errors.As(err, &te) &&
 		(te.Reason == ReasonTokenExpired || te.Reason == ReasonTokenNotActiveYet || te.Reason == ReasonTokenIatInTheFuture) {
-		c.log.Error("Clerk: Clock skew detected. This usually means that your system clock is inaccurate. Clerk will attempt to account for the clock skew in development.")
+		c.logRequest(slog.LevelError, "Clerk: Clock skew detected. This usually means that your system clock is inaccurate. Clerk will attempt to account for the clock skew in development.")
 		claims, err2 := c.verifySessionSkew(ctx, sessionToken, 24*time.Hour)
 		if err2 == nil {
 			return c.sessionSignedIn(ac, claims, sessionToken, h), nil

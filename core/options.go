@@ -151,7 +151,11 @@ type Options struct {
 
 	// Logger receives warnings (for example Clerk's missing-azp warning) and,
 	// when Debug is set, debug entries. Nil means slog.Default(). Secrets,
-	// tokens and cookies are never logged. Clerk: debug.
+	// tokens and cookies are never logged. A warning or error that a
+	// request's own input can cause (a forged handshake token, a foreign
+	// __clerk_redirect_url, a redirect loop) is written at most once a
+	// second per message, with the count of the repeats suppressed in
+	// between. Clerk: debug.
 	Logger *slog.Logger
 	Debug  bool
 

@@ -1,6 +1,7 @@
 package clerk
 
 import (
+	"log/slog"
 	"net/url"
 	"strings"
 )
@@ -14,7 +15,7 @@ func (c *Client) orgTarget(ac *authContext) OrganizationSyncTarget {
 	if !ac.orgTargetDone {
 		t, err := c.orgSync.Target(urlPathname(ac.clerkURL))
 		if err != nil {
-			c.log.Error("clerk: organization sync pattern failed", "error", err)
+			c.logRequest(slog.LevelError, "clerk: organization sync pattern failed", "error", err)
 		}
 		ac.orgTarget, ac.orgTargetDone = t, true
 	}
@@ -43,7 +44,7 @@ func (c *Client) organizationActivation(ac *authContext, auth *Auth) *RequestSta
 		return nil
 	}
 	if ac.redirectCount >= maxRedirectLoop {
-		c.log.Warn("Clerk: Organization activation handshake loop detected. This is likely due to an invalid organization ID or slug. Skipping organization activation.")
+		c.logRequest(slog.LevelWarn, "Clerk: Organization activation handshake loop detected. This is likely due to an invalid organization ID or slug. Skipping organization activation.")
 		return nil
 	}
 	s := c.maybeHandshake(ac, ReasonActiveOrganizationMismatch, "", nil)

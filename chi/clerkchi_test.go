@@ -50,6 +50,7 @@ func newChiApp(t *testing.T, cfg clerktest.AppConfig) clerktest.Doer {
 	})
 	app.Get("/dashboard", report("dashboard"))
 	app.Get("/dashboard/settings", report("dashboard-settings"))
+	app.Get("/dashboard/users/{id}", report("dashboard-user"))
 
 	root := chi.NewRouter()
 	root.With(clerkchi.Protect()).Get("/nomiddleware", report("nomiddleware"))
@@ -81,6 +82,7 @@ func newMuxApp(t *testing.T, cfg clerktest.AppConfig) clerktest.Doer {
 	mux.Handle("GET /orgs/{slug}/whoami", clerkchi.Protect()(report("whoami")))
 	mux.Handle("GET /dashboard", report("dashboard"))
 	mux.Handle("GET /dashboard/settings", report("dashboard-settings"))
+	mux.Handle("GET /dashboard/users/{id}", report("dashboard-user"))
 
 	root := http.NewServeMux()
 	root.Handle("GET /nomiddleware", clerkchi.Protect()(report("nomiddleware")))

@@ -1,6 +1,7 @@
 package clerk
 
 import (
+	"net/url"
 	"strings"
 	"unicode/utf8"
 )
@@ -163,4 +164,80 @@ func collapseSlashes(p string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// requestPath is the path that route matching and organization sync read
+// from a request: its escaped path, as in [RouteMatcher.Match]. Two kinds of
+// path answer a *[MalformedURLError] (400) instead, because routers do not
+// agree on where they lead, so no matcher answer could be trusted:
+//
+//   - a raw path with an encoded slash ("%2F") that Go's url package cannot
+//     keep as sent (it also holds a byte such as "{" or "|" raw):
+//     EscapedPath then re-encodes the decoded path and the "%2F" becomes a
+//     separator, while chi, Echo, Fiber and Gin with UseRawPath route on the
+//     raw path, where it is not;
+//   - a path with a dot segment ("." or "..", also percent-encoded):
+//     Clerk's URL parser resolves them, some routers do (Gin with
+//     RemoveExtraSlash, http.ServeMux redirects), others route on them as
+//     written. Browsers resolve dot segments before they send a request.
+func requestPath(u *url.URL) (string, error) {
+	if u == nil {
+		return "", nil
+	}
+	p := u.EscapedPath()
+	if u.RawPath != "" && p != u.RawPath && containsEncodedSlash(u.RawPath) {
+		return "", &MalformedURLError{Path: u.RawPath}
+	}
+	if hasDotSegment(p) {
+		return "", &MalformedURLError{Path: p}
+	}
+	return p, nil
+}
+
+func containsEncodedSlash(p string) bool {
+	for i := strings.IndexByte(p, '%'); i >= 0 && i+2 < len(p); {
+		if p[i+1] == '2' && (p[i+2] == 'F' || p[i+2] == 'f') {
+			return true
+		}
+		j := strings.IndexByte(p[i+1:], '%')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+// hasDotSegment reports whether a raw path has a segment that is ".", ".."
+// or one of their percent-encoded forms ("%2e", ".%2E", ...), the segments
+// the WHATWG URL parser resolves.
+func hasDotSegment(p string) bool {
+	if strings.IndexByte(p, '.') < 0 && !strings.Contains(p, "%2") {
+		return false
+	}
+	for seg := range strings.SplitSeq(p, "/") {
+		if isDotSegment(seg) {
+			return true
+		}
+	}
+	return false
+}
+
+func isDotSegment(s string) bool {
+	dots := 0
+	for i := 0; i < len(s); {
+		switch {
+		case s[i] == '.':
+			i++
+		case i+2 < len(s) && s[i] == '%' && s[i+1] == '2' && (s[i+2] == 'e' || s[i+2] == 'E'):
+			i += 3
+		default:
+			return false
+		}
+		dots++
+		if dots > 2 {
+			return false
+		}
+	}
+	return dots > 0
 }

@@ -2,6 +2,7 @@ package clerk
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -114,4 +115,46 @@ func FuzzNormalizePath(f *testing.F) {
 			t.Fatalf("%q -> %q grew", raw, got)
 		}
 	})
+}
+
+// TestRequestPath: the paths routers disagree on answer 400; the rest are
+// the escaped path, unchanged.
+func TestRequestPath(t *testing.T) {
+	for _, tc := range []struct {
+		raw       string
+		want      string
+		malformed bool
+	}{
+		{"/admin/users", "/admin/users", false},
+		{"/api%2Fadmin", "/api%2Fadmin", false},
+		{"/a.b/.well-known/x..y/...", "/a.b/.well-known/x..y/...", false},
+		{"/a%2e/b", "/a%2e/b", false},
+		{"/search/a|b", "/search/a%7Cb", false}, // not kept as sent, but no %2F: same segments
+		{"/x/../admin", "", true},
+		{"/./admin", "", true},
+		{"/admin/.", "", true},
+		{"/admin/..", "", true},
+		{"/x/%2e%2e/admin", "", true},
+		{"/x/%2E./admin", "", true},
+		{"/x/.%2e/admin", "", true},
+		{"/%2e/admin", "", true},
+		{"/api/users/42%2F{", "", true},
+		{"/api/users/42%2f%7C|", "", true},
+	} {
+		u, err := url.ParseRequestURI(tc.raw)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.raw, err)
+		}
+		got, err := requestPath(u)
+		var me *MalformedURLError
+		switch {
+		case tc.malformed && !errors.As(err, &me):
+			t.Errorf("requestPath(%q) = %q, %v; want a *MalformedURLError", tc.raw, got, err)
+		case !tc.malformed && (err != nil || got != tc.want):
+			t.Errorf("requestPath(%q) = %q, %v; want %q", tc.raw, got, err, tc.want)
+		}
+	}
+	if testing.AllocsPerRun(100, func() { _, _ = requestPath(&url.URL{Path: "/dashboard/settings/x.y"}) }) != 0 {
+		t.Error("requestPath allocates for a plain path")
+	}
 }

@@ -2,7 +2,6 @@ package clerk
 
 import (
 	"log/slog"
-	"net/url"
 	"strings"
 )
 
@@ -13,11 +12,15 @@ func (c *Client) orgTarget(ac *authContext) OrganizationSyncTarget {
 		return OrganizationSyncTarget{}
 	}
 	if !ac.orgTargetDone {
-		t, err := c.orgSync.Target(urlPathname(ac.clerkURL))
-		if err != nil {
-			c.logRequest(slog.LevelError, "clerk: organization sync pattern failed", "error", err)
+		// A path routers disagree on (requestPath) activates nothing.
+		if p, err := requestPath(ac.clerkURL); err == nil {
+			t, err := c.orgSync.Target(urlPathname(p))
+			if err != nil {
+				c.logRequest(slog.LevelError, "clerk: organization sync pattern failed", "error", err)
+			}
+			ac.orgTarget = t
 		}
-		ac.orgTarget, ac.orgTargetDone = t, true
+		ac.orgTargetDone = true
 	}
 	return ac.orgTarget
 }
@@ -71,10 +74,10 @@ func (c *Client) orgSyncParam(ac *authContext) (string, bool) {
 	return "", false
 }
 
-// urlPathname is URL.pathname: the path as sent, with the characters the
-// WHATWG URL parser percent-encodes encoded ("/" when empty).
-func urlPathname(u *url.URL) string {
-	p := u.EscapedPath()
+// urlPathname is URL.pathname of the escaped path p: the path as sent, with
+// the characters the WHATWG URL parser percent-encodes encoded ("/" when
+// empty).
+func urlPathname(p string) string {
 	if p == "" {
 		return "/"
 	}

@@ -139,16 +139,20 @@ func MustRouteMatcher(patterns ...any) *RouteMatcher {
 // request.
 //
 // If the path's percent-encoding is invalid, Match returns false and a
-// *[MalformedURLError]: answer 400 Bad Request, as Clerk does. An error
+// *[MalformedURLError]: answer 400 Bad Request, as Clerk does. So it does,
+// unlike Clerk, for a request path that routers disagree on: one with a dot
+// segment ("/a/../admin", "/%2e%2e/admin"; browsers never send them), or
+// with an encoded slash that Go's url package cannot keep as sent
+// ("/api/users/42%2F{"). [RouteMatcher.MatchPath] takes the path as given. An error
 // wrapping [ErrMatchTimeout] means a lookaround pattern ran out of time.
 func (m *RouteMatcher) Match(req Request) (bool, error) {
 	if m == nil {
 		return false, nil
 	}
 	if m.hasPathPatterns() {
-		var raw string
-		if u := req.URL(); u != nil {
-			raw = u.EscapedPath()
+		raw, err := requestPath(req.URL())
+		if err != nil {
+			return false, err
 		}
 		ok, err := m.matchPath(raw)
 		if ok || err != nil {

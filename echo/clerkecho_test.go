@@ -48,6 +48,7 @@ func newApp(t *testing.T, cfg clerktest.AppConfig) clerktest.Doer {
 	e.GET("/orgs/:slug/whoami", report("whoami"), clerkecho.Protect())
 	e.GET("/dashboard", report("dashboard"))
 	e.GET("/dashboard/settings", report("dashboard-settings"))
+	e.GET("/dashboard/users/:id", report("dashboard-user"))
 	return clerktest.HandlerDoer(e)
 }
 

@@ -185,9 +185,8 @@ var _ clerk.Request = (*request)(nil)
 
 func newRequest(c fiber.Ctx) *request {
 	fr := c.Request()
-	// The path Fiber routes on, as the client sent it (before
-	// UnescapePath); the core decodes it once, as Clerk does. Path, host and
-	// query are copied in one allocation.
+	// The path as the client sent it; the core decodes it once, as Clerk
+	// does. Path, host and query are copied in one allocation.
 	path, host, query := fr.URI().PathOriginal(), fr.Host(), fr.URI().QueryString()
 	var b strings.Builder
 	b.Grow(len(path) + len(host) + len(query))
@@ -201,6 +200,11 @@ func newRequest(c fiber.Ctx) *request {
 	r := &request{c: c, method: c.Method(), url: url.URL{Scheme: "http", Host: h, Path: raw, RawQuery: q}}
 	if p, err := url.PathUnescape(raw); err == nil && p != raw {
 		r.url.Path, r.url.RawPath = p, raw
+		if c.App().Config().UnescapePath {
+			// Fiber routes on the decoded path: so do the route matchers
+			// ("/api%2Fadmin" is "/api/admin" to both).
+			r.url.RawPath = ""
+		}
 	}
 	if c.RequestCtx().IsTLS() {
 		r.url.Scheme = "https"

@@ -58,6 +58,7 @@ func newApp(t *testing.T, cfg clerktest.AppConfig) clerktest.Doer {
 	app.Get("/orgs/:slug/whoami", clerkfiber.Protect(), report("whoami"))
 	app.Get("/dashboard", report("dashboard"))
 	app.Get("/dashboard/settings", report("dashboard-settings"))
+	app.Get("/dashboard/users/:id", report("dashboard-user"))
 	return doer(app)
 }
 
@@ -313,4 +314,28 @@ type replay struct{ s *clerk.RequestState }
 
 func (r replay) Authenticate(context.Context, clerk.Request, ...clerk.AuthenticateOption) *clerk.RequestState {
 	return r.s
+}
+
+// TestUnescapePathMatchesTheRoutedPath: with Config.UnescapePath, Fiber
+// routes on the decoded path, so "/api%2Fadmin/users" is served by the
+// /api/admin/users route; the route matchers must see that path too.
+func TestUnescapePathMatchesTheRoutedPath(t *testing.T) {
+	e := clerktest.NewTestClient(t)
+	isAdmin := clerk.MustRouteMatcher("/api/admin/:rest*")
+	app := fiber.New(fiber.Config{UnescapePath: true})
+	app.Use(clerkfiber.Middleware(e.Client, clerkfiber.WithHandler(func(auth *clerk.Auth, req clerk.Request) error {
+		if ok, err := isAdmin.Match(req); err != nil || !ok {
+			return err
+		}
+		return auth.Protect()
+	})))
+	app.Get("/api/admin/users", func(c fiber.Ctx) error { return c.SendString("ADMIN DATA") })
+	for _, p := range []string{"/api/admin/users", "/api%2Fadmin/users", "/api%2fadmin%2fusers"} {
+		if status, body, _ := serve(t, app, p, ""); status == http.StatusOK {
+			t.Errorf("signed-out GET %s: %d %q, the protected route answered", p, status, body)
+		}
+	}
+	if status, body, _ := serve(t, app, "/api%2Fadmin/users", e.Token("user_1")); status != http.StatusOK || body != "ADMIN DATA" {
+		t.Errorf("signed-in GET /api%%2Fadmin/users: %d %q, want 200", status, body)
+	}
 }

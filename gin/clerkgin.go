@@ -19,10 +19,13 @@ type config struct {
 }
 
 // WithRawPath tells the middleware that the engine routes on the escaped
-// path (gin.Engine.UseRawPath set to true). By default Gin routes on the
-// decoded path, and so does the middleware's view of the request: route
-// matchers see "/api%2Fadmin" as "/api/admin", the route Gin serves. Set
-// this option together with UseRawPath, never alone, or the two disagree.
+// path (gin.Engine.UseRawPath or UseEscapedPath set to true). By default Gin
+// routes on the decoded path, and so does the middleware's view of the
+// request: route matchers see "/api%2Fadmin" as "/api/admin", the route Gin
+// serves. Set this option together with UseRawPath or UseEscapedPath, never
+// alone, or the two disagree. (RemoveExtraSlash needs nothing: the matchers
+// refuse paths with dot segments, and collapse repeated slashes as Gin
+// does.)
 func WithRawPath() Option {
 	return func(c *config) { c.rawPath = true }
 }

@@ -53,6 +53,7 @@ func newApp(t *testing.T, cfg clerktest.AppConfig) clerktest.Doer {
 	r.GET("/orgs/:slug/whoami", clerkgin.Protect(), report("whoami"))
 	r.GET("/dashboard", report("dashboard"))
 	r.GET("/dashboard/settings", report("dashboard-settings"))
+	r.GET("/dashboard/users/:id", report("dashboard-user"))
 	return clerktest.HandlerDoer(r)
 }
 
@@ -142,24 +143,36 @@ func TestEncodedSlashMatchesTheRoutedPath(t *testing.T) {
 		}
 		return auth.Protect()
 	})
-	build := func(raw bool) *gin.Engine {
-		r := gin.New()
-		opts := []clerkgin.Option{guard}
-		if raw {
+	// Each engine setting that changes the path Gin routes on, with the
+	// middleware option its documentation asks for.
+	configs := []struct {
+		name  string
+		setup func(*gin.Engine) []clerkgin.Option
+	}{
+		{"default", func(*gin.Engine) []clerkgin.Option { return nil }},
+		{"UseRawPath", func(r *gin.Engine) []clerkgin.Option {
 			r.UseRawPath = true
-			opts = append(opts, clerkgin.WithRawPath())
-		}
+			return []clerkgin.Option{clerkgin.WithRawPath()}
+		}},
+		{"UseEscapedPath", func(r *gin.Engine) []clerkgin.Option {
+			r.UseEscapedPath = true
+			return []clerkgin.Option{clerkgin.WithRawPath()}
+		}},
+		// RemoveExtraSlash resolves dot segments before routing; the
+		// matcher refuses them (400) rather than guess.
+		{"RemoveExtraSlash", func(r *gin.Engine) []clerkgin.Option { r.RemoveExtraSlash = true; return nil }},
+	}
+	for _, cfg := range configs {
+		r := gin.New()
+		opts := append([]clerkgin.Option{guard}, cfg.setup(r)...)
 		r.Use(clerkgin.Middleware(e.Client, opts...))
 		r.GET("/admin/users", func(c *gin.Context) { c.String(http.StatusOK, "users") })
-		return r
-	}
-	for _, raw := range []bool{false, true} {
-		r := build(raw)
-		for _, path := range []string{"/admin/users", "/admin%2Fusers", "/admin%2fusers"} {
+		for _, path := range []string{"/admin/users", "/admin%2Fusers", "/admin%2fusers", "/x/../admin/users",
+			"/./admin/users", "/x/%2e%2e/admin/users", "//admin/users", "/admin%2Fusers%2F{"} {
 			rec := httptest.NewRecorder()
 			r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 			if rec.Body.String() == "users" {
-				t.Errorf("raw path %v: signed-out GET %s was served", raw, path)
+				t.Errorf("%s: signed-out GET %s was served", cfg.name, path)
 			}
 		}
 		rec := httptest.NewRecorder()
@@ -167,7 +180,7 @@ func TestEncodedSlashMatchesTheRoutedPath(t *testing.T) {
 		req.Header.Set("Authorization", "Bearer "+e.Token("user_1"))
 		r.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {
-			t.Errorf("raw path %v: signed-in GET /admin/users: %d", raw, rec.Code)
+			t.Errorf("%s: signed-in GET /admin/users: %d", cfg.name, rec.Code)
 		}
 	}
 }

@@ -67,6 +67,7 @@ type AppConfig struct {
 //	/orgs/:slug/whoami  whoami               Protect()
 //	/dashboard          dashboard            none on the route (cfg.Handler protects it)
 //	/dashboard/settings dashboard-settings   none on the route (cfg.Handler protects it)
+//	/dashboard/users/:id dashboard-user      none on the route (cfg.Handler protects it)
 //	/nomiddleware       nomiddleware         Protect(), outside the Middleware
 //
 // Each handler answers 200 with the body [AuthReport](name, accessor,
@@ -235,8 +236,10 @@ func newConformanceSuite(t *testing.T, h Harness) *suite {
 	// Segment-wise patterns, not a bare prefix: "/dashboard%2Fsettings" is
 	// one segment to the matcher, so a router that routes on the decoded
 	// path (Gin by default) would serve /dashboard/settings unprotected
-	// unless its adapter hands the matcher the path it routes on.
-	isDashboard := clerk.MustRouteMatcher("/dashboard", "/dashboard/:rest*")
+	// unless its adapter hands the matcher the path it routes on; and
+	// "/dashboard/users/42%2F{" is one segment to a router that routes on
+	// the raw path, two to a matcher that read Go's re-encoded path.
+	isDashboard := clerk.MustRouteMatcher("/dashboard", "/dashboard/settings", "/dashboard/users/:id")
 	dashboardGuard := func(auth *clerk.Auth, req clerk.Request) error {
 		ok, err := isDashboard.Match(req)
 		if err != nil {

@@ -18,7 +18,8 @@ import (
 const maxAPIBody = 1 << 20
 
 // APIError is a failed Backend API call (Clerk's ClerkAPIResponseError).
-// Status is 0 when no HTTP response was received.
+// Status is 0 when no HTTP response was received; a 2xx Status means the
+// answer could not be read (a JWKS that is not JSON).
 type APIError struct {
 	Status int
 	Errors []APIErrorEntry
@@ -51,6 +52,9 @@ func (e *APIError) Error() string {
 	}
 	if e.TraceID != "" {
 		msg += " (trace " + e.TraceID + ")"
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
 	}
 	return msg
 }

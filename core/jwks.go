@@ -426,27 +426,33 @@ func (r *remoteKeys) fetchOnce(ctx context.Context) (keys map[string]*jwk, retry
 	req.Header.Set("Clerk-API-Version", SupportedAPIVersion)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", r.userAgent)
+	// Failures that are not Clerk answers (no response, a body that is not
+	// JSON) are *APIError, not *TokenError: Clerk's SDK throws a non-token
+	// error there and reports unexpected-error with no message, so the
+	// transport's detail (addresses, proxies) stays in RequestState.Err and
+	// the logs, out of the x-clerk-auth-message header.
 	resp, err := r.httpClient.Do(req)
 	if err != nil {
-		return nil, true, &TokenError{Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,
-			Message: "Error loading Clerk JWKS from " + r.url + ": " + redactURLError(err)}
+		return nil, true, &APIError{Err: fmt.Errorf("loading the JWKS from %s: %s", r.url, redactURLError(err))}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKSBody+1))
 	if err != nil {
-		return nil, true, &TokenError{Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,
-			Message: "Error loading Clerk JWKS from " + r.url + ": " + err.Error()}
+		return nil, true, &APIError{Err: fmt.Errorf("reading the JWKS from %s: %w", r.url, err)}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		retry := resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests
 		var ae apiErrors
-		if json.Unmarshal(body, &ae) == nil {
-			for _, e := range ae.Errors {
-				if e.Code == "clerk_key_invalid" {
-					return nil, false, &TokenError{Reason: ReasonSecretKeyInvalid, Action: ActionContactSupport, Message: e.Message}
-				}
+		if err := json.Unmarshal(body, &ae); err != nil {
+			return nil, retry, &APIError{Status: resp.StatusCode,
+				Err: fmt.Errorf("loading the JWKS from %s: the answer is not JSON", r.url)}
+		}
+		for _, e := range ae.Errors {
+			if e.Code == "clerk_key_invalid" {
+				return nil, false, &TokenError{Reason: ReasonSecretKeyInvalid, Action: ActionContactSupport, Message: e.Message}
 			}
 		}
-		return nil, resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests, &TokenError{
+		return nil, retry, &TokenError{
 			Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,
 			Message: fmt.Sprintf("Error loading Clerk JWKS from %s with code=%d", r.url, resp.StatusCode)}
 	}
@@ -456,6 +462,10 @@ func (r *remoteKeys) fetchOnce(ctx context.Context) (keys map[string]*jwk, retry
 	}
 	keys, err = parseJWKS(body)
 	if err != nil {
+		var te *TokenError
+		if !errors.As(err, &te) {
+			err = &APIError{Status: resp.StatusCode, Err: fmt.Errorf("loading the JWKS from %s: %w", r.url, err)}
+		}
 		return nil, false, err
 	}
 	return keys, false, nil
@@ -484,12 +494,19 @@ type jwkJSON struct {
 // parseJWKS parses a JWKS document. Keys that cannot be imported are kept
 // with their error, so a token that names them fails the way Clerk's does.
 func parseJWKS(body []byte) (map[string]*jwk, error) {
-	var doc struct {
-		Keys []jwkJSON `json:"keys"`
+	var raw struct {
+		Keys json.RawMessage `json:"keys"`
 	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, &TokenError{Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,
-			Message: "The JWKS endpoint returned invalid JSON."}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, errors.New("the answer is not a JSON object")
+	}
+	var doc struct {
+		Keys []jwkJSON
+	}
+	// A "keys" that is not an array of keys has no signing keys (Clerk's
+	// message), like an empty or missing one.
+	if len(raw.Keys) > 0 && json.Unmarshal(raw.Keys, &doc.Keys) != nil {
+		doc.Keys = nil
 	}
 	if len(doc.Keys) == 0 {
 		return nil, &TokenError{Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,

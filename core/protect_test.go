@@ -477,7 +477,9 @@ func unreachableClient(t testing.TB, status int) *clerk.Client {
 	t.Helper()
 	sk := "sk_live_" + strings.Repeat("x", 40)
 	jwks := clerktest.NewJWKSServer(t, sk, ptKey())
-	jwks.SetFailure(status, "")
+	// A Backend API error answer (JSON), as Clerk's gateway sends; a body
+	// that is not JSON is TestJWKSErrors' "not JSON" case.
+	jwks.SetFailure(status, `{"errors":[{"code":"service_unavailable","message":"down"}]}`)
 	c, err := clerk.New(clerk.Options{SecretKey: sk, PublishableKey: clerktest.LivePublishableKey(ptFAPI),
 		APIURL: jwks.URL(), HTTPClient: jwks.Client(), Clock: func() time.Time { return ptNow }})
 	if err != nil {

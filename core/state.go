@@ -105,7 +105,7 @@ func isUnavailable(err error) bool {
 		return true
 	}
 	var ae *APIError
-	if errors.As(err, &ae) && (ae.Status == 0 || ae.Status >= 500 || ae.Status == http.StatusTooManyRequests) {
+	if errors.As(err, &ae) && (ae.Status < 300 || ae.Status >= 500 || ae.Status == http.StatusTooManyRequests) {
 		return true
 	}
 	var me *MachineTokenError

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -277,7 +278,7 @@ func TestJWKSErrors(t *testing.T) {
 	t.Run("5xx retried then failed", func(t *testing.T) {
 		t.Parallel()
 		c, srv := newClient(t, nil, k)
-		srv.SetFailure(http.StatusBadGateway, "upstream down")
+		srv.SetFailure(http.StatusBadGateway, `{"errors":[]}`)
 		_, err := c.VerifyToken(context.Background(), tok)
 		te := wantReason(t, err, clerk.ReasonRemoteJWKFailedToLoad)
 		if !strings.Contains(te.Message, "with code=502") {
@@ -285,6 +286,47 @@ func TestJWKSErrors(t *testing.T) {
 		}
 		if n := srv.Requests(); n != 5 {
 			t.Errorf("attempts = %d, want 5", n)
+		}
+	})
+	// Not a Clerk answer (no response, a body that is not JSON): Clerk's
+	// SDK throws a non-token error, so Authenticate reports
+	// unexpected-error with no message (the detail, which may name internal
+	// addresses, stays in Err), and it is an outage: 503.
+	for name, setup := range map[string]func(*clerktest.JWKSServer){
+		"5xx not JSON": func(s *clerktest.JWKSServer) { s.SetFailure(http.StatusBadGateway, "<html>bad gateway</html>") },
+		"2xx not JSON": func(s *clerktest.JWKSServer) {
+			s.SetHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "{not json") }))
+		},
+		"no response": func(s *clerktest.JWKSServer) { s.Close() },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, srv := newClient(t, nil, k)
+			setup(srv)
+			_, err := c.VerifyToken(context.Background(), tok)
+			var ae *clerk.APIError
+			if !errors.As(err, &ae) {
+				t.Fatalf("VerifyToken err = %v (%T), want *APIError", err, err)
+			}
+			r := httptest.NewRequest(http.MethodGet, "https://app.example.com/", nil)
+			r.Header.Set("Authorization", "Bearer "+tok)
+			s := c.Authenticate(context.Background(), clerk.NewRequest(r))
+			if s.Reason != clerk.ReasonUnexpectedError || s.Message != "" || !s.Unavailable() {
+				t.Errorf("state %s %q unavailable=%v, want unexpected-error, no message, unavailable", s.Reason, s.Message, s.Unavailable())
+			}
+			if h := s.Headers.Get(clerk.HeaderAuthMessage); strings.Contains(h, "127.0.0.1") {
+				t.Errorf("%s leaks the transport error: %q", clerk.HeaderAuthMessage, h)
+			}
+		})
+	}
+	t.Run("keys not an array", func(t *testing.T) {
+		t.Parallel()
+		c, srv := newClient(t, nil, k)
+		srv.SetFailure(http.StatusOK, `{"keys":{}}`)
+		_, err := c.VerifyToken(context.Background(), tok)
+		te := wantReason(t, err, clerk.ReasonRemoteJWKFailedToLoad)
+		if te.Message != "The JWKS endpoint did not contain any signing keys. Contact support@clerk.com." {
+			t.Errorf("message %q", te.Message)
 		}
 	})
 	t.Run("caller deadline bounds the wait", func(t *testing.T) {
@@ -300,10 +342,9 @@ func TestJWKSErrors(t *testing.T) {
 			t.Errorf("waited %v past the caller's deadline", time.Since(start))
 		}
 	})
-	t.Run("invalid JSON and huge body", func(t *testing.T) {
+	t.Run("huge body", func(t *testing.T) {
 		t.Parallel()
 		for name, h := range map[string]http.HandlerFunc{
-			"invalid json": func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "{not json") },
 			"huge body": func(w http.ResponseWriter, _ *http.Request) {
 				w.Write([]byte(`{"keys":[`))
 				w.Write([]byte(strings.Repeat(" ", 2<<20)))

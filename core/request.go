@@ -3,6 +3,7 @@ package clerk
 import (
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // Request is the read-only view of an incoming HTTP request that the core
@@ -19,7 +20,7 @@ type Request interface {
 	// known (the core derives Clerk's URL from headers, spec §1.3).
 	URL() *url.URL
 	// Header returns the first value of the named header, or "" (names are
-	// case-insensitive).
+	// case-insensitive); for "Cookie", every line joined with "; ".
 	Header(name string) string
 	// Headers returns every header. It is called rarely (session refresh
 	// forwards them to the Backend API); implementations may build it lazily.
@@ -67,6 +68,11 @@ func (h httpRequest) Header(name string) string {
 		return h.r.Header.Get(name)
 	}
 	if v := h.r.Header[name]; len(v) > 0 {
+		if len(v) > 1 && name == "Cookie" {
+			// Several Cookie lines are one list (RFC 6265 §5.4; Node joins
+			// them, so Clerk's SDK sees every cookie).
+			return strings.Join(v, "; ")
+		}
 		return v[0]
 	}
 	return ""

@@ -31,6 +31,8 @@ type jwtHeader struct {
 	// null is true when the header JSON is the literal null; Clerk's SDK
 	// then fails with an unexpected error rather than a token error.
 	null bool
+	// raw is the decoded header JSON, for messages about non-string values.
+	raw []byte
 }
 
 // decodedJWT is a token split and decoded once.
@@ -154,6 +156,7 @@ func decodeHeader(b []byte, h *jwtHeader) error {
 	if !json.Valid(b) {
 		return errJWTDecode
 	}
+	h.raw = b
 	t := bytes.TrimSpace(b)
 	switch {
 	case t[0] == '{':

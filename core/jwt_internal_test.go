@@ -281,7 +281,7 @@ func TestCheckHeaderType(t *testing.T) {
 		{`{"alg":"RS256","typ":"at+jwt"}`, ""},
 		{`{"alg":"RS256"}`, `Invalid JWT type undefined. Expected "JWT, at+jwt".`},
 		{`{"alg":"RS256","typ":"jwt"}`, `Invalid JWT type "jwt". Expected "JWT, at+jwt".`},
-		{`{"alg":"RS256","typ":5}`, `Invalid JWT type (non-string typ). Expected "JWT, at+jwt".`},
+		{`{"alg":"RS256","typ":5}`, `Invalid JWT type 5. Expected "JWT, at+jwt".`},
 	} {
 		var h jwtHeader
 		if err := decodeHeader([]byte(tt.header), &h); err != nil {
@@ -297,6 +297,42 @@ func TestCheckHeaderType(t *testing.T) {
 		var te *TokenError
 		if !errors.As(err, &te) || te.Reason != ReasonTokenInvalid || te.Message != tt.msg {
 			t.Errorf("%s: %v, want token-invalid %q", tt.header, err, tt.msg)
+		}
+	}
+}
+
+// TestClerkMessagesForOddHeaders: messages that interpolate header values
+// print them as Clerk's SDK does (JSON.stringify for typ, a template string
+// for kid, WebCrypto's text for an algorithm the key is not for).
+func TestClerkMessagesForOddHeaders(t *testing.T) {
+	t.Parallel()
+	h := func(js string) *jwtHeader {
+		var hd jwtHeader
+		if err := decodeHeader([]byte(js), &hd); err != nil {
+			t.Fatal(err)
+		}
+		return &hd
+	}
+	for _, tc := range []struct{ header, want string }{
+		{`{"alg":"RS256","typ":1}`, `Invalid JWT type 1. Expected "JWT".`},
+		{`{"alg":"RS256","typ":[1,"a"]}`, `Invalid JWT type [1,"a"]. Expected "JWT".`},
+		{`{"alg":"RS256","typ":null}`, `Invalid JWT type null. Expected "JWT".`},
+	} {
+		err := checkHeader(h(tc.header), nil)
+		var te *TokenError
+		if !errors.As(err, &te) || te.Message != tc.want {
+			t.Errorf("%s: %v, want %q", tc.header, err, tc.want)
+		}
+	}
+	for _, tc := range []struct{ header, want string }{
+		{`{"alg":"RS256"}`, "undefined"},
+		{`{"alg":"RS256","kid":5}`, "5"},
+		{`{"alg":"RS256","kid":null}`, "null"},
+		{`{"alg":"RS256","kid":{"a":1}}`, "[object Object]"},
+		{`{"alg":"RS256","kid":[1,null,"x"]}`, "1,,x"},
+	} {
+		if got := jsTemplate(h(tc.header).raw, "kid"); got != tc.want {
+			t.Errorf("%s: kid renders %q, want %q", tc.header, got, tc.want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"net/http"
 	"slices"
@@ -112,7 +113,14 @@ func (c *Client) resolveKey(ctx context.Context, h *jwtHeader) (*jwk, uint64, er
 	if h.Kid.present && !h.Kid.isString {
 		kid = "" // a non-string kid names no key
 	}
-	return c.keys.key(ctx, kid)
+	k, gen, err := c.keys.key(ctx, kid)
+	var te *TokenError
+	if err != nil && !h.Kid.isString && errors.As(err, &te) && te.Reason == ReasonJWKKidMismatch {
+		// Clerk's message interpolates the kid as JavaScript does: an
+		// absent kid is kid='undefined'.
+		err = kidMismatch(jsTemplate(h.raw, "kid"))
+	}
+	return k, gen, err
 }
 
 // verifyJWT is Clerk's verifyJwt (spec §2.2 step 4) for a decoded token and
@@ -133,8 +141,9 @@ func (c *Client) verifyJWT(d *decodedJWT, k *jwk, skew time.Duration, checks cla
 	if k.alg != "" && k.alg != d.header.Alg.v {
 		// WebCrypto refuses a JWK whose alg differs from the token's; the
 		// key is pinned to its algorithm (RFC 8725 §3.1).
+		// The message is the one Clerk's SDK gives, WebCrypto's own.
 		return tokenErr(ReasonTokenVerificationFailed, ActionEnsureClerkJWT,
-			"Error verifying JWT signature. The JWK alg "+strconv.Quote(k.alg)+" does not match the token alg "+strconv.Quote(d.header.Alg.v)+".")
+			`Error verifying JWT signature. Error: JWK "alg" does not match the requested algorithm`)
 	}
 	if err := d.verifySignature(k.key); err != nil {
 		return tokenErr(ReasonTokenInvalidSignature, "", "JWT signature is invalid.")
@@ -205,7 +214,39 @@ func headerJSON(h *jwtHeader, name string) string {
 			return jsString(h.Alg.v)
 		}
 	}
-	return "(non-string " + name + ")"
+	return claimJSON(h.raw, name) // JSON.stringify of the value, as Clerk prints it
+}
+
+// jsTemplate renders a JSON value as JavaScript's `${value}` does, for
+// Clerk's messages that interpolate header values: "undefined" when absent.
+func jsTemplate(raw []byte, name string) string {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return "undefined"
+	}
+	v, ok := m[name]
+	if !ok {
+		return "undefined"
+	}
+	var str func(v any) string
+	str = func(v any) string {
+		switch x := v.(type) {
+		case string:
+			return x
+		case map[string]any:
+			return "[object Object]"
+		case []any:
+			parts := make([]string, len(x))
+			for i, e := range x {
+				if e != nil {
+					parts[i] = str(e)
+				}
+			}
+			return strings.Join(parts, ",")
+		}
+		return jsStringify(v)
+	}
+	return str(v)
 }
 
 // checkClaims checks sub, aud, azp, exp, nbf and iat in Clerk's order.

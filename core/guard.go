@@ -93,9 +93,8 @@ type GuardResult struct {
 // Check authenticates req and runs the handler.
 func (g *Guard) Check(ctx context.Context, req Request) GuardResult {
 	if g == nil || g.a == nil {
-		d := misconfigured().Decision
-		d.Body = []byte("clerkguard: the middleware was built without a Client")
-		return GuardResult{Auth: signedOutAuth(), Decision: &d}
+		err := misconfiguredBecause(errors.New("clerkguard: the middleware was built without a Client (check the error clerk.New returned)"))
+		return GuardResult{Auth: signedOutAuth(), Decision: DecisionFor(err), Err: err}
 	}
 	s := g.a.Authenticate(ctx, req, g.authOpts...)
 	res := GuardResult{Auth: s.Auth, Header: s.Headers}

@@ -422,7 +422,12 @@ func TestPerRequestOptionsErrors(t *testing.T) {
 			g := clerk.NewGuard(pr, clerk.WithHandler(func(a *clerk.Auth, _ clerk.Request) error { return a.Protect() }))
 			res := guardCheck(g, http.MethodGet, ptPageURL, map[string]string{"Sec-Fetch-Dest": "document"})
 			if res.Decision == nil || res.Decision.Status != 500 {
-				t.Errorf("page request: %+v, want 500", res.Decision)
+				t.Fatalf("page request: %+v, want 500", res.Decision)
+			}
+			// The visitor reads no setup detail; the error names the
+			// options failure first, not the sign-in URL it caused.
+			if string(res.Decision.Body) != "Internal Server Error" || !tt.is(res.Err) || !tt.is(res.Decision.Err) {
+				t.Errorf("page request: body %q, err %v, want a plain 500 whose error holds the options failure", res.Decision.Body, res.Err)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package clerk
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -14,10 +15,18 @@ import (
 // Decision is an HTTP answer the core has decided on and an adapter writes:
 // a redirect, 401, 404, 403, 400, 503 or 500. The core never writes it.
 type Decision struct {
+	// Status is the HTTP status code to answer with.
 	Status int
+	// Header holds the headers to set (Location, Retry-After,
+	// WWW-Authenticate, Content-Type, Clerk's x-clerk-* headers).
 	Header http.Header
 	// Body is the response body, nil for none.
 	Body []byte
+	// Err is the error the decision answers (a *ProtectError with its
+	// cause, a *MalformedURLError, or a WithHandler function's own error),
+	// set by [DecisionFor] for error handlers that log. It is never written
+	// to the response.
+	Err error
 }
 
 // ProtectFailure classifies a [ProtectError].
@@ -37,14 +46,20 @@ const (
 	Unavailable
 	// BadRequest: the URL path was malformed, 400.
 	BadRequest
-	// Misconfigured: Protect ran without the middleware, 500.
+	// Misconfigured: Protect ran without the middleware, or the redirect
+	// it needs cannot be built: 500, the detail in ProtectError.Err.
 	Misconfigured
+	// Redirected: the application sent the request elsewhere with
+	// [Auth.Redirect], 307.
+	Redirected
 )
 
 // ProtectError is returned by [Auth.Protect] and the redirect helpers when a
 // request must not go on. Adapters write its Decision.
 type ProtectError struct {
-	Failure  ProtectFailure
+	// Failure says why the request was refused.
+	Failure ProtectFailure
+	// Decision is the answer to write.
 	Decision Decision
 	// Err is the underlying cause when there is one (for Unavailable, the
 	// Backend API or JWKS error).
@@ -67,6 +82,8 @@ func (e *ProtectError) Error() string {
 		kind = "bad request"
 	case Misconfigured:
 		kind = "misconfigured"
+	case Redirected:
+		kind = "redirected"
 	default:
 		kind = "refused"
 	}
@@ -272,8 +289,18 @@ func (a *Auth) forAcceptedToken(acc TokenAcceptance) *Auth {
 }
 
 func misconfigured() *ProtectError {
-	return &ProtectError{Failure: Misconfigured, Decision: textDecision(http.StatusInternalServerError,
-		"clerkguard: Protect needs the authentication middleware to run first (add Middleware before Protect)")}
+	return misconfiguredBecause(errNoMiddleware)
+}
+
+// errNoMiddleware is the cause of a Protect (or redirect helper) called on
+// an Auth that no middleware produced.
+var errNoMiddleware = errors.New("clerkguard: Protect needs the authentication middleware to run first (add Middleware before Protect)")
+
+// misconfiguredBecause is the 500 of a server-side mistake: the body says
+// nothing a visitor should read (no configuration text); cause is in Err
+// and in the Decision's Err for error handlers and logs.
+func misconfiguredBecause(cause error) *ProtectError {
+	return &ProtectError{Failure: Misconfigured, Decision: textDecision(http.StatusInternalServerError, "Internal Server Error"), Err: cause}
 }
 
 // unavailable is the 503 of design §4.2: the answer when the state's
@@ -369,8 +396,7 @@ func (ri *requestInfo) redirect(kind ProtectFailure, target string) error {
 	base := ri.ac.url()
 	u, err := base.Parse(target)
 	if err != nil {
-		return &ProtectError{Failure: Misconfigured, Decision: textDecision(http.StatusInternalServerError,
-			"clerkguard: the redirect URL given to Protect is not a valid URL"), Err: err}
+		return misconfiguredBecause(fmt.Errorf("clerkguard: the redirect URL %q is not a valid URL: %w", target, err))
 	}
 	return &ProtectError{Failure: kind, Decision: ri.redirectDecision(serializeURL(u))}
 }
@@ -416,8 +442,13 @@ func (ri *requestInfo) redirectToSignIn(kind ProtectFailure, pending, signUp boo
 	base := ri.ac.clerkURL
 	target, err := ri.c.signInTarget(signUp, base)
 	if err != nil {
-		return &ProtectError{Failure: Misconfigured, Decision: textDecision(http.StatusInternalServerError,
-			"clerkguard: cannot build the sign-in URL: set Options.SignInURL or Options.PublishableKey"), Err: err}
+		cause := fmt.Errorf("clerkguard: cannot build the sign-in URL (set Options.SignInURL or Options.PublishableKey): %w", err)
+		if ri.state != nil && ri.state.Err != nil {
+			// Authentication itself failed first (a PerRequest options
+			// function, say): that is the cause to report.
+			cause = errors.Join(ri.state.Err, cause)
+		}
+		return misconfiguredBecause(cause)
 	}
 	if pending {
 		// Clerk appends to the URL string, whatever it ends with.
@@ -425,8 +456,7 @@ func (ri *requestInfo) redirectToSignIn(kind ProtectFailure, pending, signUp boo
 	}
 	res, err := base.Parse(target)
 	if err != nil {
-		return &ProtectError{Failure: Misconfigured, Decision: textDecision(http.StatusInternalServerError,
-			"clerkguard: the sign-in URL is not a valid URL"), Err: err}
+		return misconfiguredBecause(fmt.Errorf("clerkguard: the sign-in URL %q is not a valid URL: %w", target, err))
 	}
 	if returnBack != "" {
 		if back, err := base.Parse(returnBack); err == nil {
@@ -519,6 +549,25 @@ func (a *Auth) redirectTo(signUp bool, opts []RedirectOption) error {
 	return ri.redirectToSignIn(Unauthenticated, ri.pending(), signUp, back)
 }
 
+// Redirect returns the error that answers the request with a 307 redirect
+// to target, resolved against the request URL, so "/select-org" stays on
+// the request's origin. It is what Next.js code writes as
+// NextResponse.redirect(new URL("/select-org", req.url)) inside
+// clerkMiddleware: return it from a WithHandler function (or from a
+// handler, through [DecisionFor]). Like Clerk's redirects, a development
+// instance's redirect to another origin carries the dev-browser token.
+//
+//	if isOrgRoute && auth.OrgID == "" {
+//		return auth.Redirect("/select-org")
+//	}
+func (a *Auth) Redirect(target string) error {
+	ri := a.requestInfo()
+	if ri == nil || ri.ac == nil || ri.ac.clerkURL == nil {
+		return misconfigured()
+	}
+	return ri.redirect(Redirected, target)
+}
+
 // reverificationHint is @clerk/shared's reverificationErrorResponse: 403
 // with {"clerk_error":{"type":"forbidden","reason":"reverification-error",
 // "metadata":{"reverification":<r>}}}, keys in Clerk's order.
@@ -560,15 +609,18 @@ func DecisionFor(err error) *Decision {
 	var me *MalformedURLError
 	if errors.As(err, &me) {
 		d := textDecision(http.StatusBadRequest, "Bad Request")
+		d.Err = err
 		return &d
 	}
 	var pe *ProtectError
 	if errors.As(err, &pe) {
 		d := pe.Decision
 		d.Header = d.Header.Clone()
+		d.Err = err
 		return &d
 	}
 	d := textDecision(http.StatusInternalServerError, "Internal Server Error")
+	d.Err = err
 	return &d
 }
 

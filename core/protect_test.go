@@ -508,13 +508,21 @@ func TestProtectWithoutMiddleware(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			for _, err := range []error{a.Protect(), a.Protect(clerk.Role("admin")), a.RedirectToSignIn(), a.RedirectToSignUp()} {
+			for _, err := range []error{a.Protect(), a.Protect(clerk.Role("admin")), a.RedirectToSignIn(), a.RedirectToSignUp(), a.Redirect("/x")} {
 				var pe *clerk.ProtectError
 				if !errors.As(err, &pe) || pe.Failure != clerk.Misconfigured || pe.Decision.Status != 500 {
 					t.Fatalf("got %v, want a Misconfigured 500", err)
 				}
-				if !strings.Contains(string(pe.Decision.Body), "middleware") {
-					t.Errorf("body %q does not say the middleware is missing", pe.Decision.Body)
+				// The visitor reads nothing about the server's setup; the
+				// developer finds the cause in the error (and Decision.Err).
+				if string(pe.Decision.Body) != "Internal Server Error" {
+					t.Errorf("body %q, want a plain Internal Server Error", pe.Decision.Body)
+				}
+				if !strings.Contains(err.Error(), "middleware") {
+					t.Errorf("error %q does not say the middleware is missing", err)
+				}
+				if d := clerk.DecisionFor(err); d.Err != err {
+					t.Errorf("DecisionFor(err).Err = %v, want the error", d.Err)
 				}
 			}
 		})
@@ -836,5 +844,29 @@ func TestDecisionFor(t *testing.T) {
 	d.Header.Set("X-Test", "1")
 	if clerk.DecisionFor(protectErr).Header.Get("X-Test") != "" {
 		t.Error("DecisionFor shares the error's header map")
+	}
+}
+
+// TestAuthRedirect: Redirect answers 307 to the target resolved against the
+// request URL, with Clerk's x-clerk-redirect-to header.
+func TestAuthRedirect(t *testing.T) {
+	t.Parallel()
+	c := ptClient(t, nil)
+	r := newRequest(http.MethodGet, ptPageURL, map[string]string{"Cookie": sessionCookies(ptSession())})
+	a := c.Authenticate(context.Background(), clerk.NewRequest(r)).Auth
+	for target, want := range map[string]string{
+		"/select-org":                     "https://app.example.com/select-org",
+		"https://other.example.com/x?y=1": "https://other.example.com/x?y=1",
+		"select-org":                      "https://app.example.com/select-org",
+	} {
+		err := a.Redirect(target)
+		var pe *clerk.ProtectError
+		if !errors.As(err, &pe) || pe.Failure != clerk.Redirected {
+			t.Fatalf("Redirect(%q) = %v, want a Redirected *ProtectError", target, err)
+		}
+		d := clerk.DecisionFor(err)
+		if d.Status != http.StatusTemporaryRedirect || d.Header.Get("Location") != want || d.Header.Get(clerk.HeaderRedirectTo) != "true" {
+			t.Errorf("Redirect(%q): %d Location %q, want 307 to %q", target, d.Status, d.Header.Get("Location"), want)
+		}
 	}
 }

@@ -98,7 +98,11 @@ func New(opts Options) (*Client, error) {
 	if opts.PublishableKey != "" {
 		pk, err := ParsePublishableKey(opts.PublishableKey)
 		if err != nil {
-			return nil, &ConfigError{Field: "PublishableKey", Message: err.Error()}
+			// Clerk's message, then where a Go program takes its keys from
+			// (Clerk's advice ends with a .env file, which Go does not read).
+			ce := *err.(*ConfigError)
+			ce.Message += "\n\n" + goKeyGuidance
+			return nil, &ce
 		}
 		c.pk, c.hasPK = pk, true
 		c.cookieNames = newCookieNames(opts.PublishableKey)
@@ -115,7 +119,7 @@ func New(opts Options) (*Client, error) {
 	}
 	if opts.SecretKey == "" && opts.JWTKey == "" && opts.MachineSecretKey == "" && !opts.FrontendAPIJWKS {
 		return nil, &ConfigError{Field: "SecretKey",
-			Message: "Missing Clerk Secret Key. Go to https://dashboard.clerk.com and get your key for your instance (or set JWTKey for networkless verification)."}
+			Message: "Missing Clerk Secret Key. Go to https://dashboard.clerk.com and get your key for your instance (or set JWTKey, env CLERK_JWT_KEY, for networkless verification)."}
 	}
 	if err := c.validateURLs(); err != nil {
 		return nil, err
@@ -131,8 +135,11 @@ func New(opts Options) (*Client, error) {
 	default:
 		c.skew = opts.ClockSkew
 	}
-	if opts.JWKSCacheTTL < 0 || opts.JWKSRefreshInterval < 0 {
-		return nil, &ConfigError{Field: "JWKSCacheTTL", Message: "durations must not be negative"}
+	if opts.JWKSCacheTTL < 0 {
+		return nil, &ConfigError{Field: "JWKSCacheTTL", Message: "must not be negative (0 means the default, 5 minutes)"}
+	}
+	if opts.JWKSRefreshInterval < 0 {
+		return nil, &ConfigError{Field: "JWKSRefreshInterval", Message: "must not be negative (0 means the default, 10 seconds)"}
 	}
 	for _, a := range opts.AuthorizedParties {
 		if a == "" {
@@ -230,8 +237,11 @@ func (c *Client) validateURLs() error {
 		if v == "" {
 			continue
 		}
-		if _, err := url.Parse(v); err != nil || strings.ContainsAny(v, "\r\n") {
-			return &ConfigError{Field: name, Message: "is not a valid URL"}
+		if strings.ContainsAny(v, "\r\n") {
+			return &ConfigError{Field: name, Message: "must not contain a line break; use an absolute URL such as https://example.com/sign-in or a path such as /sign-in"}
+		}
+		if _, err := url.Parse(v); err != nil {
+			return &ConfigError{Field: name, Message: "is not a valid URL (" + redactURLError(err) + "); use an absolute URL such as https://example.com/sign-in or a path such as /sign-in"}
 		}
 	}
 	if strings.ContainsAny(o.Domain, "/\r\n ") {
@@ -320,7 +330,46 @@ func NewFromEnv() (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(opts)
+	c, err := New(opts)
+	var ce *ConfigError
+	if errors.As(err, &ce) && ce.Env == "" {
+		ce.Env = envVarOf(ce.Field)
+	}
+	return c, err
+}
+
+// envVarOf names the environment variable OptionsFromEnv reads field from,
+// "" for a field it does not read.
+func envVarOf(field string) string {
+	switch field {
+	case "SecretKey":
+		return "CLERK_SECRET_KEY"
+	case "PublishableKey":
+		return "CLERK_PUBLISHABLE_KEY"
+	case "MachineSecretKey":
+		return "CLERK_MACHINE_SECRET_KEY"
+	case "JWTKey":
+		return "CLERK_JWT_KEY"
+	case "APIURL":
+		return "CLERK_API_URL"
+	case "APIVersion":
+		return "CLERK_API_VERSION"
+	case "SignInURL":
+		return "CLERK_SIGN_IN_URL"
+	case "SignUpURL":
+		return "CLERK_SIGN_UP_URL"
+	case "AfterSignInURL":
+		return "CLERK_AFTER_SIGN_IN_URL"
+	case "AfterSignUpURL":
+		return "CLERK_AFTER_SIGN_UP_URL"
+	case "Domain":
+		return "CLERK_DOMAIN"
+	case "ProxyURL":
+		return "CLERK_PROXY_URL"
+	case "IsSatellite":
+		return "CLERK_IS_SATELLITE"
+	}
+	return ""
 }
 
 // OptionsFromEnv reads Clerk's environment variables into Options, so they

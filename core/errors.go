@@ -103,11 +103,22 @@ func tokenErr(reason Reason, action, message string) *TokenError {
 }
 
 // ConfigError is returned by [New] and [NewFromEnv] when an option is invalid.
-// Field names the Options field (or environment variable) at fault.
 type ConfigError struct {
-	Field   string
+	// Field names the Options field at fault (or, for an environment
+	// variable OptionsFromEnv cannot read, that variable).
+	Field string
+	// Message says what is wrong and how to fix it.
 	Message string
+	// Env is the environment variable the field was read from, set by
+	// [NewFromEnv] ("" otherwise).
+	Env string
 }
 
-// Error returns "clerk: <Field>: <Message>".
-func (e *ConfigError) Error() string { return "clerk: " + e.Field + ": " + e.Message }
+// Error returns "clerk: <Field>: <Message>", or "clerk: <Field> (env
+// <Env>): <Message>" when Env is set.
+func (e *ConfigError) Error() string {
+	if e.Env != "" {
+		return "clerk: " + e.Field + " (env " + e.Env + "): " + e.Message
+	}
+	return "clerk: " + e.Field + ": " + e.Message
+}

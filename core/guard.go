@@ -15,6 +15,8 @@ import (
 // Authenticator authenticates requests: a [*Client], or [PerRequest] for
 // options that depend on the request (multi-tenant keys).
 type Authenticator interface {
+	// Authenticate reads the request's token (header or cookies) and
+	// returns its state; see [Client.Authenticate]. It never returns nil.
 	Authenticate(ctx context.Context, req Request, opts ...AuthenticateOption) *RequestState
 }
 

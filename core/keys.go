@@ -53,7 +53,11 @@ npx clerk@latest env pull --instance prod
 
 Or copy keys from https://dashboard.clerk.com/~/api-keys into your .env file.`
 
-// Clerk's publishable-key error messages (spec §1.2 item 1).
+// goKeyGuidance follows Clerk's advice in New's publishable-key errors: a
+// Go program reads no .env file.
+const goKeyGuidance = "clerkguard reads no .env file: export CLERK_PUBLISHABLE_KEY and CLERK_SECRET_KEY in the environment of the Go process (clerk.NewFromEnv), or set clerk.Options."
+
+// Clerk's publishable-key error messages.
 const (
 	msgPublishableKeyMissing = "Publishable key is missing.\n\n" + keySetupGuidance
 	msgPublishableKeyInvalid = "Publishable key not valid (expected format: pk_test_... or pk_live_...).\n\n" + keySetupGuidance

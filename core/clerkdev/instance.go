@@ -230,14 +230,23 @@ func (i *Instance) CookieSuffix() string { return i.suffix }
 // clerk.Options itself). JWTKey is optional: with it, session tokens are
 // verified without fetching the JWKS.
 type Settings struct {
-	PublishableKey   string
-	SecretKey        string
+	// PublishableKey is a pk_test_ key whose Frontend API is the instance.
+	PublishableKey string
+	// SecretKey is the instance's sk_test_ key (Backend API calls).
+	SecretKey string
+	// MachineSecretKey is the instance's machine secret key (M2M tokens).
 	MachineSecretKey string
-	APIURL           string
-	ProxyURL         string
-	SignInURL        string
-	SignUpURL        string
-	JWTKey           string
+	// APIURL is the instance's Backend API on loopback.
+	APIURL string
+	// ProxyURL is the instance's Frontend API, so handshake redirects stay
+	// on loopback.
+	ProxyURL string
+	// SignInURL and SignUpURL are the instance's HTML sign-in and sign-up
+	// pages.
+	SignInURL string
+	SignUpURL string
+	// JWTKey is the PEM public key of the session tokens.
+	JWTKey string
 }
 
 // Settings returns the values for an application's options; see [Settings].

@@ -2,11 +2,13 @@ package clerk_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"time"
 
 	clerk "github.com/clerkguard/clerkguard/core"
@@ -164,4 +166,81 @@ func ExampleNewProtector() {
 	// Output:
 	// /admin true
 	// 500
+}
+
+// NewFromEnv reads Clerk's environment variables (CLERK_SECRET_KEY,
+// CLERK_PUBLISHABLE_KEY, ...), the names Clerk's other SDKs use. Its errors
+// name the variable to set.
+func ExampleNewFromEnv() {
+	os.Unsetenv("CLERK_SECRET_KEY")
+	os.Unsetenv("CLERK_JWT_KEY")
+	os.Setenv("CLERK_PUBLISHABLE_KEY", clerktest.PublishableKey("example.clerk.accounts.dev"))
+	defer os.Unsetenv("CLERK_PUBLISHABLE_KEY")
+
+	_, err := clerk.NewFromEnv()
+	var ce *clerk.ConfigError
+	if errors.As(err, &ce) {
+		fmt.Println(ce.Field, ce.Env)
+	}
+	// Output:
+	// SecretKey CLERK_SECRET_KEY
+}
+
+// PerRequest builds the options from the request: one Clerk instance per
+// tenant (Clerk's clerkMiddleware((auth, req) => ..., (req) => options)).
+// Clients are built once per distinct options and cached.
+func ExamplePerRequest() {
+	keyOf := map[string]*clerktest.Key{"acme.example.com": clerktest.MustNewKey(), "globex.example.com": clerktest.MustNewKey()}
+	tenants := clerk.PerRequest(func(req clerk.Request) (clerk.Options, error) {
+		key, ok := keyOf[req.URL().Host]
+		if !ok {
+			return clerk.Options{}, errors.New("unknown tenant")
+		}
+		return clerk.Options{
+			PublishableKey: clerktest.LivePublishableKey("clerk." + req.URL().Host),
+			JWTKey:         key.PublicKeyPEM(),
+		}, nil
+	}, 100)
+
+	call := func(host string, key *clerktest.Key) {
+		r := httptest.NewRequest(http.MethodGet, "https://"+host+"/me", nil)
+		r.Header.Set("Authorization", "Bearer "+key.MustSign(clerktest.SessionV2("user_1", "sess_1", time.Now())))
+		s := tenants.Authenticate(r.Context(), clerk.NewRequest(r))
+		fmt.Println(host, s.Status)
+	}
+	call("acme.example.com", keyOf["acme.example.com"])
+	call("globex.example.com", keyOf["acme.example.com"]) // acme's token at globex
+	call("initech.example.com", keyOf["acme.example.com"])
+	// Output:
+	// acme.example.com signed-in
+	// globex.example.com signed-out
+	// initech.example.com signed-out
+}
+
+// RedirectToSignIn is Clerk's redirectToSignIn(): a 307 to the sign-in page
+// that brings the visitor back; Redirect sends the request anywhere else.
+// Return either from a WithHandler function or a handler.
+func ExampleAuth_RedirectToSignIn() {
+	client, key := exampleInstance()
+	noOrg := key.MustSign(clerktest.SessionV2("user_2a", "sess_2a", time.Now()))
+
+	for _, authorization := range []string{"", "Bearer " + noOrg} {
+		r := httptest.NewRequest(http.MethodGet, "https://app.example.com/orgs/settings", nil)
+		if authorization != "" {
+			r.Header.Set("Authorization", authorization)
+		}
+		auth := client.Authenticate(r.Context(), clerk.NewRequest(r)).Auth
+		var err error
+		switch {
+		case !auth.IsAuthenticated:
+			err = auth.RedirectToSignIn()
+		case auth.OrgID == "":
+			err = auth.Redirect("/select-org")
+		}
+		d := clerk.DecisionFor(err)
+		fmt.Println(d.Status, d.Header.Get("Location"))
+	}
+	// Output:
+	// 307 https://accounts.example.com/sign-in?redirect_url=https%3A%2F%2Fapp.example.com%2Forgs%2Fsettings
+	// 307 https://app.example.com/select-org
 }

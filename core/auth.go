@@ -10,19 +10,19 @@ import (
 )
 
 // Auth is the authentication state of one request: Clerk's auth object, what
-// auth() / getAuth(req) / req.auth return in Clerk's JavaScript SDKs
-// (spec §4). [Client.Authenticate] builds it; middleware stores it in the
+// auth() / getAuth(req) / req.auth return in Clerk's JavaScript SDKs.
+// [Client.Authenticate] builds it; middleware stores it in the
 // request context, where [AuthFromContext] finds it.
 //
-// A signed-in session (spec §4.1) has TokenType [SessionToken],
+// A signed-in session has TokenType [SessionToken],
 // IsAuthenticated true, the user, session and organization fields, and the
-// verified token's Claims. A signed-out one (spec §4.2) has TokenType
+// verified token's Claims. A signed-out one has TokenType
 // [SessionToken], IsAuthenticated false and every other field empty, except
 // SessionStatus, which is "pending" when a pending session was treated as
 // signed out (see [Options].TreatPendingAsSignedOut). Clerk's null and
 // undefined are Go's zero values.
 //
-// A machine token (spec §4.3) gives TokenType [APIKey], [M2MToken] or
+// A machine token gives TokenType [APIKey], [M2MToken] or
 // [OAuthToken]: IsAuthenticated true and the machine fields (ID, Subject,
 // Scopes, ...) when it was verified, every field empty when it was not. The
 // invalid-token object, for a token type the route does not accept, has an

@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 )
 
-// Cookie, query and header names (spec §10.3).
+// Cookie, query and header names.
 const (
 	cookieSession         = "__session"
 	cookieRefresh         = "__refresh"

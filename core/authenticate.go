@@ -84,7 +84,7 @@ type authenticateConfig struct {
 func (a TokenAcceptance) applyAuthenticate(c *authenticateConfig) { c.accepts = a }
 
 // Authenticate authenticates a request the way Clerk's authenticateRequest
-// does (spec §1): the Authorization header when present, else the session
+// does: the Authorization header when present, else the session
 // cookies with Clerk's browser flow (handshake redirects, dev-browser sync,
 // satellites, organization activation, session refresh).
 //

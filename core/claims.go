@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 )
 
-// SessionClaims are the claims of a Clerk session token (spec §3), decoded
+// SessionClaims are the claims of a Clerk session token, decoded
 // once per verification into a typed struct. Custom claims (from a session
 // token customization) stay reachable through [SessionClaims.Decode] and
 // [SessionClaims.Raw].

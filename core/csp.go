@@ -9,7 +9,7 @@ import (
 )
 
 // CSPOptions configures [ContentSecurityPolicy]: Clerk's
-// contentSecurityPolicy middleware option (spec §9.2).
+// contentSecurityPolicy middleware option.
 type CSPOptions struct {
 	// Strict drops "http:" and "https:" from script-src and adds
 	// 'strict-dynamic' and a nonce, so only scripts carrying the nonce (and
@@ -80,7 +80,7 @@ func (p CSP) Policy() string {
 	return ""
 }
 
-// Header names of a [CSP] (spec §10.3).
+// Header names of a [CSP].
 const (
 	HeaderContentSecurityPolicy           = "Content-Security-Policy"
 	HeaderContentSecurityPolicyReportOnly = "Content-Security-Policy-Report-Only"
@@ -91,7 +91,7 @@ const (
 // ContentSecurityPolicy returns the Content-Security-Policy that lets
 // Clerk's frontend run (its Frontend API, Cloudflare's bot protection,
 // Stripe, telemetry, images), with the same header strings as Clerk's
-// Next.js middleware for the same inputs (spec §9.2). frontendAPIHost is
+// Next.js middleware for the same inputs. frontendAPIHost is
 // the instance's Frontend API host without scheme, for example
 // "clerk.example.com" ([Client.ContentSecurityPolicy] fills it in).
 //

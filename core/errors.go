@@ -2,8 +2,8 @@ package clerk
 
 import "strings"
 
-// Reason is a machine-readable reason code. The values are Clerk's own strings
-// (spec §2.9, §1.10, §6.5), so they match what Clerk's JavaScript SDK reports in
+// Reason is a machine-readable reason code. The values are Clerk's own strings,
+// so they match what Clerk's JavaScript SDK reports in
 // the x-clerk-auth-reason header and in its errors.
 type Reason string
 
@@ -66,7 +66,7 @@ type TokenError struct {
 // Error returns the full message, see [TokenError.FullMessage].
 func (e *TokenError) Error() string { return e.FullMessage() }
 
-// FullMessage formats the error as Clerk does (spec §2.9):
+// FullMessage formats the error as Clerk does:
 //
 //	<message> <action> (reason=<reason>, token-carrier=<carrier>)
 //

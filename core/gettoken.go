@@ -35,7 +35,7 @@ func ExpiresIn(d time.Duration) GetTokenOption {
 	return getTokenFunc(func(c *getTokenConfig) { c.expiresIn, c.expiresInSet = d, true })
 }
 
-// GetToken is Clerk's auth.getToken() (spec §4.1, §4.3).
+// GetToken is Clerk's auth.getToken().
 //
 //   - A signed-in session: without options, the session token the request
 //     carried. With [Template] or [ExpiresIn], a token minted by the Backend

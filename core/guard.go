@@ -126,7 +126,7 @@ func ProtectAuth(auth *Auth, opts ...ProtectOption) *Decision {
 
 // PerRequest returns an Authenticator whose options depend on the request,
 // Clerk's clerkMiddleware(handler, (req) => options) for multi-tenant
-// applications (spec §9.3). Clients are built once per distinct options and
+// applications. Clients are built once per distinct options and
 // cached (at most maxClients, least recently used first out; 0 means 100),
 // so each tenant keeps its own key cache and tenants never share keys.
 //

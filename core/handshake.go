@@ -16,7 +16,7 @@ import (
 const maxRedirectLoop = 3
 
 // IsHandshakeEligible reports whether a request is a browser navigation that
-// may be redirected to Clerk's handshake (spec §1.8.1): a GET whose
+// may be redirected to Clerk's handshake: a GET whose
 // Sec-Fetch-Dest is document or iframe, or, without Sec-Fetch-Dest, whose
 // Accept starts with text/html.
 func IsHandshakeEligible(req Request) bool {

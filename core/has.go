@@ -47,7 +47,7 @@ const (
 )
 
 // Role checks the user's role in the active organization. The "org:" prefix
-// is optional on both sides: Role("admin") matches "org:admin" (spec §4.5).
+// is optional on both sides: Role("admin") matches "org:admin".
 // Clerk: has({ role: 'org:admin' }).
 func Role(role string) Check { return Check{kind: checkRole, value: role} }
 
@@ -70,7 +70,7 @@ func Feature(feature string) Check { return Check{kind: checkFeature, value: fea
 func Plan(plan string) Check { return Check{kind: checkPlan, value: plan} }
 
 // Reverification checks that the user verified their credentials recently
-// enough, from the fva claim (spec §4.5). The requirement is a preset
+// enough, from the fva claim. The requirement is a preset
 // ([StrictMFA], [Strict], [Moderate], [Lax]) or a [ReverificationConfig]:
 //
 //	auth.Has(clerk.Reverification(clerk.Strict))
@@ -170,7 +170,7 @@ type ReverificationRequirement interface {
 // (Clerk's SessionVerificationTypes). It marshals to JSON as Clerk's string.
 type ReverificationPreset string
 
-// Reverification presets (spec §4.5).
+// Reverification presets.
 const (
 	// StrictMFA: both factors verified within the last 10 minutes (only the
 	// first when the user has no second factor). Clerk: 'strict_mfa'.
@@ -237,7 +237,7 @@ func (c ReverificationConfig) reverification() (ReverificationLevel, int, bool) 
 }
 
 // Has reports whether the signed-in user meets every given check: Clerk's
-// auth.has() (spec §4.5). Each kind of check (organization role and
+// auth.has(). Each kind of check (organization role and
 // permission, Billing feature and plan, reverification) is evaluated; Has is
 // true when at least one was asked and passed and none failed. So Has() with
 // no checks is false, and Has is always false for a signed-out session, a

@@ -12,7 +12,7 @@ import (
 	"strings"
 )
 
-// JWT categories of the protected "cat" header (spec §2.8).
+// JWT categories of the protected "cat" header.
 const (
 	categorySession  = "cl_B7d4PD111AAA"
 	categoryTemplate = "cl_B7d4PD222AAA"

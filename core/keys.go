@@ -24,7 +24,7 @@ const (
 	publishableKeyTestPrefix = "pk_test_"
 )
 
-// PublishableKey is a parsed publishable key (spec §1.4).
+// PublishableKey is a parsed publishable key.
 type PublishableKey struct {
 	// Key is the key as given to ParsePublishableKey.
 	Key string
@@ -66,7 +66,7 @@ const (
 // ParsePublishableKey parses a Clerk publishable key and returns its instance
 // type and Frontend API host.
 //
-// It accepts exactly the keys Clerk's SDK accepts (spec §1.4): the key starts
+// It accepts exactly the keys Clerk's SDK accepts: the key starts
 // with "pk_live_" or "pk_test_", splits on "_" into exactly three parts, and
 // the third part decodes as base64 (with JavaScript atob's rules: padding is
 // optional, ASCII whitespace is ignored) to a host that ends with a single
@@ -190,7 +190,7 @@ func MakePublishableKey(frontendAPIHost string, production bool) string {
 // CookieSuffix returns the suffix Clerk appends to the names of the session
 // cookies of the instance with the given publishable key (__session_<suffix>,
 // __client_uat_<suffix>, ...): the first 8 characters of the URL-safe base64
-// of the key's SHA-1 digest (spec §1.4). The key is hashed as given, without
+// of the key's SHA-1 digest. The key is hashed as given, without
 // validation.
 func CookieSuffix(publishableKey string) string {
 	sum := sha1.Sum([]byte(publishableKey))

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Machine token prefixes (spec §6.1).
+// Machine token prefixes.
 const (
 	prefixM2M    = "mt_"
 	prefixOAuth  = "oat_"
@@ -63,8 +63,8 @@ func (e *MachineTokenError) Is(target error) bool {
 // Unwrap returns the cause, see Err.
 func (e *MachineTokenError) Unwrap() error { return e.Err }
 
-// TokenTypeOf tells what kind of token a string is, without verifying it
-// (spec §6.1): an M2M token ("mt_" prefix or a JWT whose sub starts with
+// TokenTypeOf tells what kind of token a string is, without verifying it:
+// an M2M token ("mt_" prefix or a JWT whose sub starts with
 // "mch_"), an OAuth access token ("oat_" prefix or a JWT of typ at+jwt), an
 // API key ("ak_" prefix), else a session token.
 func TokenTypeOf(token string) TokenType {

@@ -147,7 +147,7 @@ func (c *Client) verifyMachineToken(ctx context.Context, token string, tt TokenT
 	return d.auth(token), nil
 }
 
-// Clerk's messages for missing keys (spec §1.2).
+// Clerk's messages for missing keys.
 const (
 	msgMissingSecretKey        = "Missing Clerk Secret Key. Go to https://dashboard.clerk.com and get your key for your instance."
 	msgMissingMachineSecretKey = "Machine token authentication requires either a Machine secret key or a Clerk secret key. Ensure a Clerk secret key or Machine secret key is set."

@@ -10,7 +10,7 @@ import (
 // (for example "/api/%zz" or an encoded byte sequence that is not UTF-8).
 // Route matching cannot decide anything about such a path, so, as in Clerk's
 // SDK, the request should be answered with 400 Bad Request; the adapters do
-// that. See [NormalizePath] and spec §7.
+// that. See [NormalizePath].
 type MalformedURLError struct {
 	// Path is the path as received, still encoded.
 	Path string
@@ -26,7 +26,7 @@ func (e *MalformedURLError) Error() string {
 func (e *MalformedURLError) StatusCode() int { return 400 }
 
 // NormalizePath normalises a raw (still percent-encoded) URL path the way
-// Clerk does before route matching (spec §7):
+// Clerk does before route matching:
 //
 //  1. Percent-decoding exactly once, as JavaScript's decodeURI: every %XX
 //     sequence is decoded, except those that decode to one of the reserved

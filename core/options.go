@@ -97,7 +97,7 @@ type Options struct {
 
 	// ContentSecurityPolicy, when set, adds Clerk's Content-Security-Policy
 	// headers to every request's state headers, which the adapters put on
-	// the response: the policy that lets Clerk's frontend run (spec §9.2),
+	// the response: the policy that lets Clerk's frontend run,
 	// with a fresh nonce per request in strict mode (the handler reads it
 	// from the response's X-Nonce header). Clerk: contentSecurityPolicy.
 	ContentSecurityPolicy *CSPOptions
@@ -110,7 +110,7 @@ type Options struct {
 
 	// FrontendAPIJWKS, when true and no SecretKey or JWTKey is set, loads keys
 	// from https://<frontend api>/.well-known/jwks.json (no secret needed).
-	// This is a clerkguard extension (design §4.7); Clerk's SDK does not do it.
+	// This is a clerkguard extension; Clerk's SDK does not do it.
 	FrontendAPIJWKS bool
 
 	// JWKSCacheTTL is how long fetched keys are trusted before they are
@@ -118,7 +118,7 @@ type Options struct {
 	JWKSCacheTTL time.Duration
 
 	// JWKSRefreshInterval is the shortest interval between two key fetches
-	// caused by a token whose kid is unknown (design §4.1): random kids cost at
+	// caused by a token whose kid is unknown: random kids cost at
 	// most one fetch per interval for the whole Client. Zero means 10 seconds.
 	JWKSRefreshInterval time.Duration
 

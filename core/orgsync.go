@@ -7,7 +7,7 @@ import (
 )
 
 // OrganizationSync says which URLs name the organization (or the personal
-// account) that should be active: Clerk's organizationSyncOptions (spec §8).
+// account) that should be active: Clerk's organizationSyncOptions.
 // When a signed-in browser request's URL names another organization than the
 // session's active one, the middleware asks Clerk (through a handshake) to
 // activate it.
@@ -120,8 +120,8 @@ func (o *OrganizationSync) Target(rawPath string) (OrganizationSyncTarget, error
 	return m.Target(rawPath)
 }
 
-// Target returns what the raw (not decoded) URL path asks to activate
-// (spec §8): the organization patterns are tried first, and a match with an
+// Target returns what the raw (not decoded) URL path asks to activate:
+// the organization patterns are tried first, and a match with an
 // "id" parameter targets that organization ID, else one with a "slug"
 // parameter targets that slug; a match with neither falls through to the
 // personal-account patterns, any match of which targets the personal

@@ -171,7 +171,7 @@ type requestInfo struct {
 	raw   *Auth // the Auth before narrowing to an accepted token type
 }
 
-// Protect is Clerk's auth.protect() (spec §5): nil when the request may go
+// Protect is Clerk's auth.protect(): nil when the request may go
 // on, else a *ProtectError whose Decision the adapter writes.
 //
 //   - not signed in: a page request (Sec-Fetch-Dest document or iframe, or
@@ -183,7 +183,7 @@ type requestInfo struct {
 //     machine token): 401, never a redirect; OAuth tokens add
 //     WWW-Authenticate with the protected-resource metadata URL.
 //   - Clerk unreachable (keys or Backend API): 503 with Retry-After rather
-//     than a sign-out (design §4.2).
+//     than a sign-out.
 //   - an Auth that did not come from the middleware: 500, failing closed.
 func (a *Auth) Protect(opts ...ProtectOption) error {
 	cfg := newProtectConfig(opts)

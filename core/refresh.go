@@ -8,8 +8,7 @@ import (
 	"strings"
 )
 
-// Refresh failure details, the tail of session-token-expired-refresh-<...>
-// (spec §1.9).
+// Refresh failure details, the tail of session-token-expired-refresh-<...>.
 const (
 	refreshMissingAPIClient         = "missing-api-client"
 	refreshMissingSessionToken      = "missing-session-token"

@@ -17,7 +17,7 @@ type Request interface {
 	Method() string
 	// URL is the request URL. Its Path, RawPath (see [url.URL.EscapedPath])
 	// and RawQuery hold what the client sent; Scheme and Host are filled when
-	// known (the core derives Clerk's URL from headers, spec §1.3).
+	// known (the core derives Clerk's URL from headers).
 	URL() *url.URL
 	// Header returns the first value of the named header, or "" (names are
 	// case-insensitive); for "Cookie", every line joined with "; ".

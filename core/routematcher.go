@@ -43,7 +43,7 @@ func (e *PatternError) Error() string {
 }
 
 // RouteMatcher decides whether a request's path matches any of a list of
-// route patterns: Clerk's createRouteMatcher for Go (spec §7). Build it once,
+// route patterns: Clerk's createRouteMatcher for Go. Build it once,
 // at start-up, with [NewRouteMatcher] or [MustRouteMatcher]; it is safe for
 // concurrent use. A nil or empty RouteMatcher matches nothing.
 //

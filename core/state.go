@@ -18,7 +18,7 @@ const (
 	StatusHandshake AuthStatus = "handshake"
 )
 
-// Request-state reasons (Clerk's AuthErrorReason, spec §1.10). A state's
+// Request-state reasons (Clerk's AuthErrorReason). A state's
 // reason may also be a token reason (ReasonTokenExpired, ...) or a machine
 // token error code.
 const (
@@ -41,7 +41,7 @@ const (
 	ReasonNoTokenInHeader                Reason = "No token in header"
 )
 
-// Response header names the core sets (spec §10.3).
+// Response header names the core sets.
 const (
 	HeaderAuthStatus  = "X-Clerk-Auth-Status"
 	HeaderAuthReason  = "X-Clerk-Auth-Reason"
@@ -89,7 +89,7 @@ func (s *RequestState) Location() string {
 // Unavailable reports whether the request could not be authenticated
 // because Clerk could not be reached (keys could not be loaded, the Backend
 // API is down). Protect answers such requests 503 with Retry-After instead of
-// treating them as signed out (design §4.2).
+// treating them as signed out.
 func (s *RequestState) Unavailable() bool {
 	if s == nil || s.Err == nil {
 		return false

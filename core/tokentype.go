@@ -1,12 +1,12 @@
 package clerk
 
 // TokenType names the kind of token an [Auth] was built from. The values are
-// Clerk's own strings (the tokenType field of Clerk's JavaScript auth objects,
-// spec §4), so they can be compared with what Clerk's SDK reports.
+// Clerk's own strings (the tokenType field of Clerk's JavaScript auth objects),
+// so they can be compared with what Clerk's SDK reports.
 //
 // The zero value "" is the invalid-token type: it is the TokenType of the Auth
 // returned when a request carried a token of a type the route does not accept
-// (Clerk's invalid-token object, whose tokenType is null; spec §4.3, §4.4).
+// (Clerk's invalid-token object, whose tokenType is null).
 type TokenType string
 
 // Token types (Clerk's TokenType).

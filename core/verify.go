@@ -14,11 +14,11 @@ import (
 )
 
 // SupportedAPIVersion is the Clerk-API-Version header sent to the Backend API
-// and the __clerk_api_version of handshake redirects (spec §1.8.2, §11).
+// and the __clerk_api_version of handshake redirects.
 const SupportedAPIVersion = "2026-05-12"
 
-// VerifyToken verifies a session token the way Clerk's verifyToken does
-// (spec §2.2): decode, category, key, typ, algorithm, signature, then the
+// VerifyToken verifies a session token the way Clerk's verifyToken does:
+// decode, category, key, typ, algorithm, signature, then the
 // sub, aud, azp, exp, nbf and iat claims with the client's clock skew. It
 // returns the decoded claims, or a *TokenError with Clerk's reason.
 //

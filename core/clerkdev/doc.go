@@ -39,17 +39,17 @@
 //
 //	GET  /v1/jwks                                 the key set
 //	GET  /v1/clients/handshake_payload?nonce=     {"directives":[Set-Cookie...]}; a nonce is good once, for 60 s
-//	POST /v1/sessions/{sid}/refresh               {"object":"cookies","cookies":[...]} (spec §1.9)
+//	POST /v1/sessions/{sid}/refresh               {"object":"cookies","cookies":[...]}
 //	POST /v1/sessions/{sid}/tokens                {"object":"token","jwt":...}
 //	POST /v1/sessions/{sid}/tokens/{template}     a JWT-template token (cat cl_B7d4PD222AAA)
 //	GET  /v1/users/{id}, /v1/organizations/{id}   small user and organization objects
-//	POST /api_keys/verify                         {"secret":"ak_..."}       (no /v1, spec §6.3)
+//	POST /api_keys/verify                         {"secret":"ak_..."}       (no /v1)
 //	POST /m2m_tokens/verify                       {"token":"mt_..."}        (machine secret key accepted too)
 //	POST /oauth_applications/access_tokens/verify {"access_token":"oat_..."}
 //
 // Frontend API and pages (no key):
 //
-//	GET  /v1/client/handshake        issues the application's cookies and redirects back (spec §1.8)
+//	GET  /v1/client/handshake        issues the application's cookies and redirects back
 //	GET  /.well-known/jwks.json      the key set
 //	GET  /                           the instance's settings
 //	GET  /sign-in, POST /sign-in     demo users, "Sign in as ..."

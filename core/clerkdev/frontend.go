@@ -12,7 +12,7 @@ import (
 	"github.com/clerkguard/clerkguard/core/clerktest"
 )
 
-// Cookie and query parameter names of Clerk's protocol (spec §10.3).
+// Cookie and query parameter names of Clerk's protocol.
 const (
 	cookieSession    = "__session"
 	cookieClientUAT  = "__client_uat"

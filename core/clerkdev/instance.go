@@ -207,8 +207,8 @@ func (i *Instance) PublicKeyPEM() string { return i.key.PublicKeyPEM() }
 func (i *Instance) Key() *clerktest.Key { return i.key }
 
 // CookieSuffix returns the suffix of the instance's suffixed cookie names
-// (__session_<suffix>, __client_uat_<suffix>, __refresh_<suffix>; spec
-// §1.4). It equals clerk.CookieSuffix(i.PublishableKey()).
+// (__session_<suffix>, __client_uat_<suffix>, __refresh_<suffix>). It equals
+// clerk.CookieSuffix(i.PublishableKey()).
 func (i *Instance) CookieSuffix() string { return i.suffix }
 
 // Settings are the values an application copies into its clerkguard

@@ -174,8 +174,8 @@ func (i *Instance) updateMachine(tokenOrID string, f func(*machineToken, time.Ti
 }
 
 // MintM2MJWT returns a JWT-format M2M token for the machine machineID
-// ("mch_..."), signed with the instance key and the M2M category (spec
-// §6.2): applications verify it without calling the instance. Options:
+// ("mch_..."), signed with the instance key and the M2M category: applications
+// verify it without calling the instance. Options:
 // [WithLifetime] (default one hour) and [WithClaim].
 func (i *Instance) MintM2MJWT(machineID string, scopes []string, opts ...Option) (string, error) {
 	o := collect(opts)

@@ -60,7 +60,7 @@ func WithLifetime(d time.Duration) Option {
 }
 
 // WithPending makes the session pending (it has a task to complete): its
-// tokens carry "sts": "pending" (spec §5.5).
+// tokens carry "sts": "pending".
 func WithPending() Option {
 	return func(o *options) { o.pending = true }
 }
@@ -116,7 +116,7 @@ type Session struct {
 // Cookies returns the cookies a browser holds for the application after a
 // handshake for this session: __session, __client_uat, __clerk_db_jwt and
 // __refresh_<suffix>; with suffixed, also __session_<suffix>,
-// __client_uat_<suffix> and __clerk_db_jwt_<suffix> (spec §1.4). Add them
+// __client_uat_<suffix> and __clerk_db_jwt_<suffix>. Add them
 // to a request with (*http.Request).AddCookie.
 func (s *Session) Cookies(suffixed bool) []*http.Cookie {
 	uat := strconv.FormatInt(s.ClientUAT, 10)

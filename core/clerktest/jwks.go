@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// JWK is an RSA public key in the form Clerk's JWKS endpoints publish (spec
-// §2.3). The JSON field order is Clerk's.
+// JWK is an RSA public key in the form Clerk's JWKS endpoints publish. The JSON
+// field order is Clerk's.
 type JWK struct {
 	Use string `json:"use"`
 	Kty string `json:"kty"`
@@ -261,8 +261,7 @@ func (s *JWKSServer) writeKeys(w http.ResponseWriter) {
 	_, _ = w.Write(body)
 }
 
-// ClerkErrorJSON returns an error body in the shape of Clerk's Backend API
-// (spec §10.1):
+// ClerkErrorJSON returns an error body in the shape of Clerk's Backend API:
 //
 //	{"errors":[{"message":...,"long_message":...,"code":...}],"clerk_trace_id":...}
 //

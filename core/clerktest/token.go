@@ -17,8 +17,8 @@ import (
 	"time"
 )
 
-// Values of the JWT category header "cat" that Clerk stamps on its tokens
-// (spec §2.8). Set one with [WithCategory].
+// Values of the JWT category header "cat" that Clerk stamps on its tokens.
+// Set one with [WithCategory].
 const (
 	CategorySession  = "cl_B7d4PD111AAA" // session tokens (and handshake tokens)
 	CategoryTemplate = "cl_B7d4PD222AAA" // tokens of a JWT template
@@ -307,7 +307,7 @@ func WithIat(offset time.Duration) ClaimOption {
 // WithOrg makes org the session's active organization: org_id, org_slug,
 // org_role and org_permissions in version 1 tokens; the "o" claim
 // {id, slg, rol, per, fpm} and the organization features of the fea claim in
-// version 2 tokens (spec §3, §3.1).
+// version 2 tokens.
 func WithOrg(org Org) ClaimOption {
 	return func(b *claimBuilder) {
 		o := org

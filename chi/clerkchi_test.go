@@ -307,3 +307,35 @@ type discard struct{ h http.Header }
 func (d *discard) Header() http.Header         { return d.h }
 func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
 func (d *discard) WriteHeader(int)             {}
+
+// TestServeMuxReservedSpelling: http.ServeMux decodes "%40" in a segment
+// and serves /api/users/@me/settings for "/api/users/%40me/settings"; a
+// matcher written with "@me" must protect that spelling too.
+func TestServeMuxReservedSpelling(t *testing.T) {
+	e := clerktest.NewTestClient(t)
+	isMine := clerk.MustRouteMatcher("/api/users/@me(.*)")
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/users/@me/settings", func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, "MY SETTINGS")
+	})
+	h := clerkchi.Middleware(e.Client, clerkchi.WithHandler(func(auth *clerk.Auth, req clerk.Request) error {
+		if ok, err := isMine.Match(req); err != nil || !ok {
+			return err
+		}
+		return auth.Protect()
+	}))(mux)
+	for _, p := range []string{"/api/users/@me/settings", "/api/users/%40me/settings", "/api/users/%40%6De/settings"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, p, nil))
+		if rec.Body.String() == "MY SETTINGS" {
+			t.Errorf("signed-out GET %s was served", p)
+		}
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/api/users/%40me/settings", nil)
+	req.Header.Set("Authorization", "Bearer "+e.Token("user_1"))
+	h.ServeHTTP(rec, req)
+	if rec.Body.String() != "MY SETTINGS" {
+		t.Errorf("signed-in GET: %d %q", rec.Code, rec.Body.String())
+	}
+}

@@ -241,3 +241,32 @@ func isDotSegment(s string) bool {
 	}
 	return dots > 0
 }
+
+// decodeReservedButSlash decodes the percent-encoded characters of
+// decodeURI's reserved set except "/" ("%40" is "@"), leaving every other
+// sequence as it is for NormalizePath. ok is false when there is none.
+func decodeReservedButSlash(p string) (string, bool) {
+	if strings.IndexByte(p, '%') < 0 {
+		return "", false
+	}
+	var b strings.Builder
+	found := false
+	for i := 0; i < len(p); i++ {
+		if p[i] == '%' && i+2 < len(p) {
+			if v, ok := pctByte(p, i); ok && v != '/' && strings.IndexByte(decodeURIReserved, v) >= 0 {
+				if !found {
+					b.Grow(len(p))
+					b.WriteString(p[:i])
+					found = true
+				}
+				b.WriteByte(v)
+				i += 2
+				continue
+			}
+		}
+		if found {
+			b.WriteByte(p[i])
+		}
+	}
+	return b.String(), found
+}

@@ -2,6 +2,7 @@ package clerk
 
 import (
 	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -158,3 +159,39 @@ func TestRequestPath(t *testing.T) {
 		t.Error("requestPath allocates for a plain path")
 	}
 }
+
+// TestMatchReservedSpellings: a pattern with a literal reserved character
+// ("@", ":", ...) protects the percent-encoded spelling too, which
+// http.ServeMux routes to the same handler; "%2F" stays a non-separator.
+func TestMatchReservedSpellings(t *testing.T) {
+	t.Parallel()
+	m := MustRouteMatcher("/api/users/@me(.*)", "/files/a;b")
+	for path, want := range map[string]bool{
+		"/api/users/@me/settings":     true,
+		"/api/users/%40me/settings":   true,
+		"/api/users/%40me%2Fsettings": true,
+		"/files/a%3Bb":                true,
+		"/files/a%3bb":                true,
+		"/api/users/%2540me":          false, // one decode only: "%40me"
+		"/api/users/me":               false,
+	} {
+		u, err := url.ParseRequestURI(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.Match(pathURLRequest{u})
+		if err != nil || got != want {
+			t.Errorf("Match(%s) = %v, %v; want %v", path, got, err, want)
+		}
+	}
+	if s, ok := decodeReservedButSlash("/a%2Fb%40c%zz%4"); !ok || s != "/a%2Fb@c%zz%4" {
+		t.Errorf("decodeReservedButSlash = %q, %v", s, ok)
+	}
+}
+
+type pathURLRequest struct{ u *url.URL }
+
+func (r pathURLRequest) Method() string       { return "GET" }
+func (r pathURLRequest) URL() *url.URL        { return r.u }
+func (r pathURLRequest) Header(string) string { return "" }
+func (r pathURLRequest) Headers() http.Header { return nil }

@@ -143,7 +143,10 @@ func MustRouteMatcher(patterns ...any) *RouteMatcher {
 // unlike Clerk, for a request path that routers disagree on: one with a dot
 // segment ("/a/../admin", "/%2e%2e/admin"; browsers never send them), or
 // with an encoded slash that Go's url package cannot keep as sent
-// ("/api/users/42%2F{"). [RouteMatcher.MatchPath] takes the path as given. An error
+// ("/api/users/42%2F{"). And a pattern with a literal reserved character
+// ("/users/@me") also matches its percent-encoded spelling ("/users/%40me",
+// which http.ServeMux routes to the same handler, while Clerk keeps "%40"
+// encoded). [RouteMatcher.MatchPath] takes the path as given, as Clerk does. An error
 // wrapping [ErrMatchTimeout] means a lookaround pattern ran out of time.
 func (m *RouteMatcher) Match(req Request) (bool, error) {
 	if m == nil {
@@ -157,6 +160,14 @@ func (m *RouteMatcher) Match(req Request) (bool, error) {
 		ok, err := m.matchPath(raw)
 		if ok || err != nil {
 			return ok, err
+		}
+		// Clerk keeps "%40", "%3A", ... encoded; http.ServeMux decodes them
+		// and routes "/users/%40me" to "/users/@me". A pattern with such a
+		// literal character must protect both spellings.
+		if alt, ok := decodeReservedButSlash(raw); ok {
+			if ok, err := m.matchPath(alt); ok || err != nil {
+				return ok, err
+			}
 		}
 	}
 	for _, f := range m.funcs {

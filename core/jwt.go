@@ -93,6 +93,9 @@ func decodeJWT(token string) (*decodedJWT, error) {
 	if !ok {
 		return nil, errJWTDecode
 	}
+	// Clerk decodes the segments with TextDecoder, which drops a leading
+	// byte-order mark.
+	hb, pb = trimBOM(hb), trimBOM(pb)
 	start := len(buf)
 	buf = append(buf, token[:d2]...)
 	d := &decodedJWT{raw: token, signed: buf[start:len(buf):len(buf)], signature: sig, payload: pb}
@@ -113,6 +116,14 @@ func decodeJWT(token string) (*decodedJWT, error) {
 		return nil, errJWTDecode
 	}
 	return d, nil
+}
+
+// trimBOM drops a leading UTF-8 byte-order mark.
+func trimBOM(b []byte) []byte {
+	if len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
+		return b[3:]
+	}
+	return b
 }
 
 // supportedAlg reports whether alg is one of the only algorithms accepted

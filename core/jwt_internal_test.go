@@ -336,3 +336,18 @@ func TestClerkMessagesForOddHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeJWTByteOrderMark: like Clerk's TextDecoder, a leading BOM in a
+// segment is dropped before the JSON is read.
+func TestDecodeJWTByteOrderMark(t *testing.T) {
+	t.Parallel()
+	seg := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	tok := seg("\uFEFF"+`{"alg":"RS256","kid":"k"}`) + "." + seg("\uFEFF"+`{"sub":"user_1"}`) + ".c2ln"
+	d, err := decodeJWT(tok)
+	if err != nil {
+		t.Fatalf("decodeJWT: %v", err)
+	}
+	if d.header.Kid.v != "k" || d.claims == nil || d.claims.Subject != "user_1" {
+		t.Errorf("header %+v claims %+v", d.header, d.claims)
+	}
+}

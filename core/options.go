@@ -83,8 +83,11 @@ type Options struct {
 	SignInURL string
 	SignUpURL string
 
-	// AfterSignInURL and AfterSignUpURL are reported on the request state, as
-	// in Clerk. Clerk: afterSignInUrl / afterSignUpUrl.
+	// AfterSignInURL and AfterSignUpURL are validated and otherwise unused:
+	// Clerk copies them onto its request state, where nothing on the server
+	// reads them (its frontend components take them from their own props).
+	// They are accepted so that configurations carry over. Clerk:
+	// afterSignInUrl / afterSignUpUrl.
 	AfterSignInURL string
 	AfterSignUpURL string
 

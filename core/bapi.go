@@ -106,6 +106,9 @@ func (c *Client) callAPI(ctx context.Context, r apiRequest, out any) error {
 	if key == "" {
 		return &APIError{Status: http.StatusUnauthorized, Err: errNoSecretKey}
 	}
+	if c.closed.Load() {
+		return &APIError{Err: errClientClosed} // no response: unavailable
+	}
 	timeout := DefaultHTTPTimeout
 	if c.httpClient.Timeout > 0 {
 		timeout = c.httpClient.Timeout

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -50,6 +51,7 @@ type Client struct {
 	tokens            *tokenCache
 	machine           *machineCache // opaque machine-token verifications
 	logLimit          logLimiter    // request-triggered log lines
+	closed            atomic.Bool   // Close ran: no Backend API call starts
 }
 
 // Close stops the Client's background work (key fetches and machine-token
@@ -61,6 +63,7 @@ func (c *Client) Close() {
 	if c == nil {
 		return
 	}
+	c.closed.Store(true)
 	if c.keys != nil {
 		c.keys.close()
 	}

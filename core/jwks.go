@@ -87,10 +87,20 @@ type remoteKeys struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu       sync.Mutex // guards inflight, lastRefresh, closed and fetchCall.waiters
+	mu       sync.Mutex // guards inflight, lastRefresh, lastGiveBack, closed and fetchCall's mutable fields
 	inflight *fetchCall
 	closed   bool // Client.Close ran: no new fetch starts (wg.Add after Wait)
+	// lastGiveBack is the refresh slot last given back by an abandoned
+	// fetch: one give-back per refreshGap, so that requests that hang up
+	// cannot turn random kids into a stream of fetches.
+	lastGiveBack time.Time
 }
+
+// abandonGrace is how long a request-driven fetch goes on after the last
+// request waiting for it has gone: a request arriving meanwhile joins it,
+// and an answer arriving meanwhile is kept, so clients that hang up cannot
+// start one fetch each; after it the fetch is cancelled.
+const abandonGrace = 300 * time.Millisecond
 
 type fetchCall struct {
 	done chan struct{}
@@ -101,6 +111,9 @@ type fetchCall struct {
 	stop       context.CancelFunc
 	waiters    int // guarded by remoteKeys.mu
 	background bool
+	// grace is the pending abandonment while nobody waits (guarded by
+	// remoteKeys.mu); a new waiter stops it.
+	grace *time.Timer
 	// abandoned: every waiter gave up and stop was called (guarded by
 	// remoteKeys.mu). Its cancellation is nobody's outage: it is not
 	// remembered as a failure, and no new caller joins it.
@@ -218,7 +231,7 @@ func (r *remoteKeys) refreshForKid(ctx context.Context, kid string, now time.Tim
 		c = r.start(false)
 		c.tookRefresh, c.prevRefresh = r.lastRefresh, prev
 	}
-	c.waiters++
+	r.joinLocked(c)
 	r.mu.Unlock()
 	s, err := r.await(ctx, c)
 	if err != nil {
@@ -286,14 +299,25 @@ func (r *remoteKeys) fetch(ctx context.Context) (*keySnapshot, error) {
 	if c == nil {
 		c = r.start(false)
 	}
-	c.waiters++
+	r.joinLocked(c)
 	r.mu.Unlock()
 	return r.await(ctx, c)
 }
 
+// joinLocked counts the caller as a waiter of c (r.mu held), stopping a
+// pending abandonment.
+func (r *remoteKeys) joinLocked(c *fetchCall) {
+	c.waiters++
+	if c.grace != nil {
+		c.grace.Stop()
+		c.grace = nil
+	}
+}
+
 // await waits for c, which the caller has counted itself a waiter of, or
-// for its own context to end; the last request to give up on a
-// request-driven fetch cancels it.
+// for its own context to end. When the last request waiting for a
+// request-driven fetch gives up, the fetch is abandoned after abandonGrace
+// unless another request joins it first.
 func (r *remoteKeys) await(ctx context.Context, c *fetchCall) (*keySnapshot, error) {
 	select {
 	case <-c.done:
@@ -301,21 +325,41 @@ func (r *remoteKeys) await(ctx context.Context, c *fetchCall) (*keySnapshot, err
 	case <-ctx.Done():
 		r.mu.Lock()
 		c.waiters--
-		if c.waiters == 0 && !c.background {
-			// Nobody is waiting any more: stop it, let the next caller
-			// start afresh, and give back the refresh slot it took.
-			c.stop()
-			c.abandoned = true
-			if r.inflight == c {
-				r.inflight = nil
-			}
-			if !c.tookRefresh.IsZero() && r.lastRefresh == c.tookRefresh {
-				r.lastRefresh = c.prevRefresh
-			}
+		if c.waiters == 0 && !c.background && c.grace == nil {
+			c.grace = time.AfterFunc(abandonGrace, func() { r.abandon(c) })
 		}
 		r.mu.Unlock()
 		return nil, &TokenError{Reason: ReasonRemoteJWKFailedToLoad, Action: ActionContactSupport,
 			Message: "Failed to load JWKS from Clerk Backend API: " + ctx.Err().Error()}
+	}
+}
+
+// abandon stops a fetch nobody has waited for since abandonGrace: it is
+// cancelled, not joined any more, its cancellation is not remembered as a
+// failure, and the refresh slot it took is given back (once per
+// refreshGap), so a request that disconnected does not use up the
+// unknown-kid refresh interval.
+func (r *remoteKeys) abandon(c *fetchCall) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c.grace == nil || c.waiters > 0 {
+		return // joined meanwhile
+	}
+	c.grace = nil
+	select {
+	case <-c.done:
+		return // finished meanwhile: its answer stands
+	default:
+	}
+	c.stop()
+	c.abandoned = true
+	if r.inflight == c {
+		r.inflight = nil
+	}
+	if !c.tookRefresh.IsZero() && r.lastRefresh == c.tookRefresh &&
+		(r.lastGiveBack.IsZero() || c.tookRefresh.Sub(r.lastGiveBack) >= r.refreshGap) {
+		r.lastGiveBack = c.tookRefresh
+		r.lastRefresh = c.prevRefresh
 	}
 }
 
@@ -334,8 +378,8 @@ func (r *remoteKeys) run(ctx context.Context, c *fetchCall) {
 		r.mu.Lock()
 		abandoned := c.abandoned
 		r.mu.Unlock()
-		if abandoned {
-			return // its own cancellation: not an outage
+		if abandoned || r.base.Err() != nil {
+			return // its own cancellation, or Client.Close: not an outage
 		}
 		r.lastFailure.Store(&fetchFailure{at: r.now(), err: err})
 		if r.snap.Load() != nil {

@@ -3,9 +3,14 @@ package clerk_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	clerk "github.com/clerkguard/clerkguard/core"
 	"github.com/clerkguard/clerkguard/core/clerktest"
 )
 
@@ -84,5 +89,77 @@ func TestJWKSCloseRacesFetches(t *testing.T) {
 		if _, err := c.VerifyToken(context.Background(), k.MustSign(clerktest.SessionV2("u2", "s2", t0))); err != nil {
 			t.Errorf("a closed client no longer verifies with its cached key: %v", err)
 		}
+	}
+}
+
+// TestJWKSStormOfAbandoningRequests: requests that hang up before the key
+// server answers cannot make one fetch each. An abandoned fetch lives on
+// for abandonGrace, so the next request joins it and its answer is kept;
+// an unknown-kid refresh slot is given back at most once per interval.
+func TestJWKSStormOfAbandoningRequests(t *testing.T) {
+	t.Parallel()
+	k, _ := keys(t)
+	const n = 50
+	storm := func(c *clerk.Client, now time.Time) {
+		for i := range n {
+			other := k.WithKID(fmt.Sprintf("random-%d", i))
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond) // the client hangs up
+			_, _ = c.VerifyToken(ctx, other.MustSign(clerktest.SessionV2("u", "s", now)))
+			cancel()
+		}
+	}
+	t.Run("unknown kids", func(t *testing.T) {
+		t.Parallel()
+		c, srv := newClient(t, nil, k)
+		defer c.Close()
+		if _, err := c.VerifyToken(context.Background(), k.MustSign(clerktest.SessionV2("u", "s", t0))); err != nil {
+			t.Fatal(err)
+		}
+		base := srv.Requests()
+		srv.SetDelay(100 * time.Millisecond)
+		storm(c, t0)
+		if got := srv.Requests() - base; got > 2 {
+			t.Errorf("%d requests with random kids that hang up: %d JWKS fetches, want at most 2", n, got)
+		}
+	})
+	t.Run("cold cache", func(t *testing.T) {
+		t.Parallel()
+		c, srv := newClient(t, nil, k)
+		defer c.Close()
+		srv.SetDelay(100 * time.Millisecond)
+		storm(c, t0)
+		if got := srv.Requests(); got > 2 {
+			t.Errorf("%d requests that hang up on a cold cache: %d JWKS fetches, want at most 2", n, got)
+		}
+		// The fetch they kept alive has answered: the keys are cached.
+		if _, err := c.VerifyToken(context.Background(), k.MustSign(clerktest.SessionV2("u", "s", t0))); err != nil {
+			t.Errorf("after the storm: %v", err)
+		}
+	})
+}
+
+// TestCloseStopsBackendAPICalls: after Close, request-driven Backend API
+// calls (here a handshake nonce) are not made; the request is an outage.
+func TestCloseStopsBackendAPICalls(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	k, _ := keys(t)
+	c, err := clerk.New(clerk.Options{SecretKey: clerktest.SecretKey(), PublishableKey: clerktest.PublishableKey("clerk.example.com"),
+		APIURL: srv.URL, JWTKey: k.PublicKeyPEM(), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	for range 5 {
+		r := httptest.NewRequest("GET", "https://app.example.com/?__clerk_handshake_nonce=abc", nil)
+		c.Authenticate(context.Background(), clerk.NewRequest(r))
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("%d Backend API calls after Close, want 0", n)
 	}
 }

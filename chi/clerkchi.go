@@ -133,7 +133,10 @@ func Middleware(a clerk.Authenticator, opts ...Option) func(http.Handler) http.H
 // clerk.Plan, clerk.Reverification, clerk.Condition or clerk.AcceptsToken.
 // Otherwise it writes the decision (a sign-in redirect for browsers, 404,
 // 401 for machine tokens, 403, 503 when Clerk is unreachable) and stops.
-// Without [Middleware] before it, it answers 500: it fails closed.
+// Without [Middleware] before it, it answers 500: it fails closed. Behind
+// another clerkguard adapter (a net/http handler mounted with gin.WrapH,
+// echo.WrapHandler or Fiber's adaptor) it uses the Auth that adapter
+// stored in the request context.
 //
 //	r.With(clerkchi.Protect(clerk.Role("org:admin"))).Get("/admin", admin)
 func Protect(opts ...clerk.ProtectOption) func(http.Handler) http.Handler {
@@ -142,7 +145,11 @@ func Protect(opts ...clerk.ProtectOption) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			st := clerk.StateFromContext[state](r.Context())
 			if st == nil {
-				st = &state{}
+				// Another adapter's middleware (net/http code behind
+				// gin.WrapH, echo.WrapHandler, Fiber's adaptor) stored
+				// the Auth; without any middleware it is signed out with
+				// no request, and Protect fails closed (500).
+				st = &state{auth: clerk.AuthFromContext(r.Context())}
 			}
 			if d := p.Decide(st.auth); d != nil {
 				st.refuse(w, r, d)

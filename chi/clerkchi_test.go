@@ -339,3 +339,33 @@ func TestServeMuxReservedSpelling(t *testing.T) {
 		t.Errorf("signed-in GET: %d %q", rec.Code, rec.Body.String())
 	}
 }
+
+// TestProtectBehindAnotherAdapter: a net/http handler guarded with
+// clerkchi.Protect and mounted behind another adapter (gin.WrapH,
+// echo.WrapHandler, Fiber's adaptor) finds the Auth that adapter put in the
+// request context; with no Auth at all it still fails closed.
+func TestProtectBehindAnotherAdapter(t *testing.T) {
+	e := clerktest.NewTestClient(t)
+	h := clerkchi.Protect()(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "secret") }))
+	call := func(tok string, withAuth bool) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodGet, "/inner", nil)
+		if tok != "" {
+			r.Header.Set("Authorization", "Bearer "+tok)
+		}
+		if withAuth { // what the other adapter's middleware does
+			r = r.WithContext(clerk.WithAuth(r.Context(), e.Client.Authenticate(r.Context(), clerk.NewRequest(r)).Auth))
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	if w := call(e.Token("user_1"), true); w.Code != http.StatusOK || w.Body.String() != "secret" {
+		t.Errorf("signed in behind another adapter: %d %q, want 200", w.Code, w.Body.String())
+	}
+	if w := call("", true); w.Code != http.StatusNotFound {
+		t.Errorf("signed out behind another adapter: %d, want 404", w.Code)
+	}
+	if w := call(e.Token("user_1"), false); w.Code != http.StatusInternalServerError {
+		t.Errorf("no middleware anywhere: %d, want 500", w.Code)
+	}
+}

@@ -31,6 +31,15 @@ func AuthFromContext(ctx context.Context) *Auth {
 		if a, _ := ctx.Value(authContextKey{}).(*Auth); a != nil {
 			return a
 		}
+		// A context that is also a key store its Value does not fully
+		// read (*gin.Context): see AuthContextKey.
+		if st, ok := ctx.(interface{ Get(any) (any, bool) }); ok {
+			if v, _ := st.Get(authContextKey{}); v != nil {
+				if a, _ := v.(*Auth); a != nil {
+					return a
+				}
+			}
+		}
 	}
 	return signedOutAuth()
 }

@@ -1,9 +1,11 @@
 package clerkfiber
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gofiber/fiber/v3"
 
@@ -112,16 +114,19 @@ func Middleware(a clerk.Authenticator, opts ...Option) fiber.Handler {
 		}
 	}
 	g := clerk.NewGuard(a, cfg.guard...)
+	// The app's settings that change how a request reads, looked up once
+	// per app rather than copied out of it on every request.
+	var settings atomic.Pointer[appSettings]
 	return func(c fiber.Ctx) error {
-		req := newRequest(c)
+		as := settings.Load()
+		if as == nil || as.app != c.App() {
+			conf := c.App().Config()
+			as = &appSettings{app: c.App(), unescapePath: conf.UnescapePath, rawHeaderNames: conf.DisableHeaderNormalizing}
+			settings.Store(as)
+		}
+		req := newRequest(c, as)
 		defer req.detach()
 		res := g.Check(c.Context(), req)
-		h := &c.Response().Header
-		for k, v := range res.Header {
-			for _, s := range v {
-				h.Add(k, s)
-			}
-		}
 		// One allocation for the state and the context value: the state
 		// lives in the context, and the Locals key points at it.
 		ctx := clerk.WithAuthState(c.Context(), res.Auth, state{res.Auth, cfg.custom})
@@ -132,10 +137,35 @@ func Middleware(a clerk.Authenticator, opts ...Option) fiber.Handler {
 		// c itself, c.RequestCtx() and net/http handlers behind adaptor.
 		c.Locals(clerk.AuthContextKey(), res.Auth)
 		if res.Decision != nil {
+			addHeaders(c, res.Header)
 			return st.refuse(c, res.Decision)
 		}
-		return c.Next()
+		err := c.Next()
+		// After the chain, not before: fasthttp's ctx.Error (its file
+		// server, Fiber's static middleware) resets the response and its
+		// headers, which would drop a handshake's Set-Cookie. fasthttp
+		// sends headers only once the handler returns.
+		addHeaders(c, res.Header)
+		return err
 	}
+}
+
+// addHeaders adds Clerk's state headers (Set-Cookie, x-clerk-auth-*) to
+// the response.
+func addHeaders(c fiber.Ctx, hs http.Header) {
+	h := &c.Response().Header
+	for k, v := range hs {
+		for _, s := range v {
+			h.Add(k, s)
+		}
+	}
+}
+
+// appSettings are the fiber.Config fields the request view depends on.
+type appSettings struct {
+	app            *fiber.App
+	unescapePath   bool // Fiber routes on the decoded path
+	rawHeaderNames bool // DisableHeaderNormalizing: names are kept as sent
 }
 
 // Protect returns a handler that lets a request through only when its Auth
@@ -175,15 +205,16 @@ func Auth(c fiber.Ctx) *clerk.Auth {
 // returns is a copy: fasthttp reuses its buffers once the handler returns.
 // It reads the fiber.Ctx only while the middleware runs; detach ends that.
 type request struct {
-	c      fiber.Ctx
-	method string
-	url    url.URL
-	header http.Header
+	c              fiber.Ctx
+	method         string
+	url            url.URL
+	header         http.Header
+	rawHeaderNames bool
 }
 
 var _ clerk.Request = (*request)(nil)
 
-func newRequest(c fiber.Ctx) *request {
+func newRequest(c fiber.Ctx, as *appSettings) *request {
 	fr := c.Request()
 	// The path as the client sent it; the core decodes it once, as Clerk
 	// does. Path, host and query are copied in one allocation.
@@ -197,10 +228,11 @@ func newRequest(c fiber.Ctx) *request {
 	raw, h, q := all[:len(path)], all[len(path):len(path)+len(host)], all[len(path)+len(host):]
 	// c.Method is one of the app's method names, not a view of the request
 	// buffer.
-	r := &request{c: c, method: c.Method(), url: url.URL{Scheme: "http", Host: h, Path: raw, RawQuery: q}}
+	r := &request{c: c, method: c.Method(), url: url.URL{Scheme: "http", Host: h, Path: raw, RawQuery: q},
+		rawHeaderNames: as.rawHeaderNames}
 	if p, err := url.PathUnescape(raw); err == nil && p != raw {
 		r.url.Path, r.url.RawPath = p, raw
-		if c.App().Config().UnescapePath {
+		if as.unescapePath {
 			// Fiber routes on the decoded path: so do the route matchers
 			// ("/api%2Fadmin" is "/api/admin" to both).
 			r.url.RawPath = ""
@@ -220,7 +252,24 @@ func (r *request) Header(name string) string {
 	if r.c == nil {
 		return ""
 	}
-	return string(r.c.Request().Header.Peek(name))
+	h := &r.c.Request().Header
+	if name == "Cookie" {
+		// Every Cookie line, joined as clerk.Request asks (Peek gives
+		// the first line only, until something has parsed the cookies).
+		if all := h.PeekAll(name); len(all) > 1 {
+			return string(bytes.Join(all, []byte("; ")))
+		}
+	}
+	if v := h.Peek(name); len(v) > 0 || !r.rawHeaderNames {
+		return string(v)
+	}
+	// DisableHeaderNormalizing keeps names as sent ("authorization").
+	for k, v := range h.All() {
+		if strings.EqualFold(string(k), name) {
+			return string(v)
+		}
+	}
+	return ""
 }
 
 // Headers copies every header but Host (which net/http keeps apart too) the

@@ -339,3 +339,54 @@ func TestUnescapePathMatchesTheRoutedPath(t *testing.T) {
 		t.Errorf("signed-in GET /api%%2Fadmin/users: %d %q, want 200", status, body)
 	}
 }
+
+// TestHeadersSurviveResponseReset: fasthttp's ctx.Error (its file server,
+// Fiber's static middleware) resets the response; Clerk's state headers
+// are added after the chain, so they still reach the client.
+func TestHeadersSurviveResponseReset(t *testing.T) {
+	e := clerktest.NewTestClient(t)
+	app := fiber.New()
+	app.Use(clerkfiber.Middleware(e.Client))
+	app.Get("/dir/", func(c fiber.Ctx) error {
+		c.RequestCtx().Error("Forbidden", http.StatusForbidden) // what fasthttp.FS does for a directory
+		return nil
+	})
+	status, _, h := serve(t, app, "/dir/", "")
+	if status != http.StatusForbidden || h.Get(clerk.HeaderAuthStatus) != string(clerk.StatusSignedOut) {
+		t.Errorf("%d, %s=%q: the state headers were lost with the reset", status, clerk.HeaderAuthStatus, h.Get(clerk.HeaderAuthStatus))
+	}
+}
+
+// TestRequestHeaderLines: cookies on several Cookie lines are all read, as
+// by the net/http adapters; with DisableHeaderNormalizing a lower-case
+// authorization header is found.
+func TestRequestHeaderLines(t *testing.T) {
+	e := clerktest.NewTestClient(t)
+	who := func(c fiber.Ctx) error { return c.SendString("user=" + clerkfiber.Auth(c).UserID) }
+	app := fiber.New()
+	app.Use(clerkfiber.Middleware(e.Client))
+	app.Get("/me", who)
+	req := httptest.NewRequest(http.MethodGet, "/me", nil)
+	req.Header["Cookie"] = []string{"__client_uat=" + strconv.FormatInt(e.Now.Add(-time.Minute).Unix(), 10), "__session=" + e.Token("user_1")}
+	res, err := app.Test(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(res.Body); string(b) != "user=user_1" {
+		t.Errorf("two Cookie lines: %q, want user=user_1", b)
+	}
+
+	raw := fiber.New(fiber.Config{DisableHeaderNormalizing: true})
+	raw.Use(clerkfiber.Middleware(e.Client))
+	raw.Get("/me", who)
+	conn := fiber.TestConfig{Timeout: 10 * time.Second}
+	rreq := httptest.NewRequest(http.MethodGet, "/me", nil)
+	rreq.Header["authorization"] = []string{"Bearer " + e.Token("user_2")}
+	res, err = raw.Test(rreq, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(res.Body); string(b) != "user=user_2" {
+		t.Errorf("lower-case authorization with DisableHeaderNormalizing: %q, want user=user_2", b)
+	}
+}

@@ -107,8 +107,11 @@ func stateOf(c *gin.Context) *state {
 // protected handler's 200.
 func refuse(c *gin.Context, onDecision func(*gin.Context, *clerk.Decision), d *clerk.Decision) {
 	c.Abort()
+	before := c.Writer.Status()
 	onDecision(c, d)
-	if !c.Writer.Written() {
+	// An error handler that only set a status (gin buffers it until the
+	// first write) has answered too.
+	if !c.Writer.Written() && c.Writer.Status() == before {
 		DefaultErrorHandler(c, d)
 	}
 }
@@ -117,7 +120,8 @@ func refuse(c *gin.Context, onDecision func(*gin.Context, *clerk.Decision), d *c
 // clerk.PerRequest for options that depend on the request) and stores the
 // *clerk.Auth in the gin.Context, where [Auth] finds it, and in the
 // context of c.Request, where clerk.AuthFromContext finds it (net/http code
-// behind gin.WrapH, for instance). It refuses nothing on its own, except
+// behind gin.WrapH, for instance); clerk.AuthFromContext(c) works on the
+// gin.Context itself too. It refuses nothing on its own, except
 // Clerk's redirects (handshake, development-browser sync) and what a
 // [WithHandler] handler decides. Clerk's response headers (Set-Cookie,
 // x-clerk-auth-*) go on every response.
@@ -144,6 +148,9 @@ func Middleware(a clerk.Authenticator, opts ...Option) gin.HandlerFunc {
 		ctx := clerk.WithAuthState(c.Request.Context(), res.Auth, state{res.Auth, cfg.onDecision})
 		c.Request = c.Request.WithContext(ctx)
 		c.Set(stateKey{}, clerk.StateFromContext[state](ctx))
+		// So that clerk.AuthFromContext(c) works on the gin.Context itself
+		// (its Value reads only string keys without ContextWithFallback).
+		c.Set(clerk.AuthContextKey(), res.Auth)
 		if res.Decision != nil {
 			refuse(c, cfg.onDecision, res.Decision)
 		}

@@ -311,3 +311,40 @@ type discard struct{ h http.Header }
 func (d *discard) Header() http.Header         { return d.h }
 func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
 func (d *discard) WriteHeader(int)             {}
+
+// TestAuthFromGinContext: clerk.AuthFromContext works on the *gin.Context
+// itself, which Gin users pass wherever a context.Context is wanted
+// (its Value reads only string keys without ContextWithFallback).
+func TestAuthFromGinContext(t *testing.T) {
+	e := clerktest.NewTestClient(t)
+	r := gin.New()
+	r.Use(clerkgin.Middleware(e.Client))
+	r.GET("/me", func(c *gin.Context) {
+		var ctx context.Context = c
+		c.String(http.StatusOK, clerk.AuthFromContext(ctx).UserID)
+	})
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/me", nil)
+	req.Header.Set("Authorization", "Bearer "+e.Token("user_1"))
+	r.ServeHTTP(rec, req)
+	if rec.Body.String() != "user_1" {
+		t.Errorf("AuthFromContext(c) = %q, want user_1", rec.Body.String())
+	}
+}
+
+// TestErrorHandlerStatusOnly: an error handler that only sets a status has
+// answered; the default decision does not overwrite it (as in the other
+// adapters).
+func TestErrorHandlerStatusOnly(t *testing.T) {
+	e := clerktest.NewTestClient(t)
+	r := gin.New()
+	r.Use(clerkgin.Middleware(e.Client, clerkgin.WithErrorHandler(func(c *gin.Context, _ *clerk.Decision) {
+		c.Status(http.StatusTeapot)
+	})))
+	r.GET("/admin", clerkgin.Protect(), func(c *gin.Context) { c.String(http.StatusOK, "admin") })
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/admin", nil))
+	if rec.Code != http.StatusTeapot || rec.Body.String() == "admin" {
+		t.Errorf("%d %q, want the handler's 418", rec.Code, rec.Body.String())
+	}
+}

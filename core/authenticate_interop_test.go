@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -33,7 +32,6 @@ import (
 // headers. Run it with `make interop`, or:
 //
 //	cd interop && npm ci && cd ../core && CLERKGUARD_INTEROP=1 go test -run TestInteropAuthenticate -v .
-const interopEnv = "CLERKGUARD_INTEROP"
 
 // allowedDivergences are the only answers allowed to differ from Clerk's,
 // each with its reason. A case that names one is still run and counted; a
@@ -172,20 +170,9 @@ type ioResult struct {
 }
 
 func TestInteropAuthenticate(t *testing.T) {
-	if os.Getenv(interopEnv) != "1" {
-		t.Skipf("differential test against @clerk/backend: set %s=1 (make interop runs it; needs node and `npm ci` in interop/)", interopEnv)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("%s=1 but node is not installed: %v", interopEnv, err)
-	}
-	script := os.Getenv("CLERKGUARD_INTEROP_SCRIPT")
-	if script == "" {
-		script = filepath.Join("..", "interop", "authenticate.mjs")
-	}
-	script, _ = filepath.Abs(script)
-	if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", "@clerk", "backend")); err != nil {
-		t.Fatalf("@clerk/backend is not installed next to %s: run `npm ci` in interop/ (%v)", script, err)
+	script := clerk.InteropScript(t, "authenticate.mjs", "backend")
+	if s := os.Getenv("CLERKGUARD_INTEROP_SCRIPT"); s != "" {
+		script, _ = filepath.Abs(s)
 	}
 
 	fake := newFakeBAPI(t)
@@ -195,29 +182,9 @@ func TestInteropAuthenticate(t *testing.T) {
 		t.Fatalf("corpus has %d cases, want at least 2000", len(corpus.Cases))
 	}
 
-	dir := t.TempDir()
-	in, out := filepath.Join(dir, "corpus.json"), filepath.Join(dir, "results.json")
-	b, err := json.Marshal(corpus)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(in, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	// Clerk first: both sides call the fake, which keeps what each sent.
-	cmd := exec.Command(node, script, in, out)
-	cmd.Dir = filepath.Dir(script)
-	if outb, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("node %s: %v\n%s", script, err, outb)
-	}
-	rb, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var theirs []ioResult
-	if err := json.Unmarshal(rb, &theirs); err != nil {
-		t.Fatalf("results: %v", err)
-	}
+	clerk.RunInterop(t, script, corpus, &theirs, nil)
 	if len(theirs) != len(corpus.Cases) {
 		t.Fatalf("node answered %d cases, corpus has %d", len(theirs), len(corpus.Cases))
 	}

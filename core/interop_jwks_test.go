@@ -2,7 +2,6 @@ package clerk_test
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,9 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -52,53 +48,12 @@ import (
 //
 //	cd interop && npm ci && cd ../core && CLERKGUARD_INTEROP=1 go test -run TestInteropJWKS -v .
 func TestInteropJWKS(t *testing.T) {
-	if os.Getenv(interopEnv) != "1" {
-		t.Skipf("differential test against @clerk/backend: set %s=1 (make interop runs it; needs node and `npm ci` in interop/)", interopEnv)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("%s=1 but node is not installed: %v", interopEnv, err)
-	}
-	script, _ := filepath.Abs(filepath.Join("..", "interop", "jwks.mjs"))
-	if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", "@clerk", "backend")); err != nil {
-		t.Fatalf("@clerk/backend is not installed next to %s: run `npm ci` in interop/ (%v)", script, err)
-	}
+	script := clerk.InteropScript(t, "jwks.mjs", "backend")
 	start := time.Now()
 
 	g := newJWKSCorpus(t)
 	corpus := g.build()
 
-	dir := t.TempDir()
-	in, out := filepath.Join(dir, "corpus.json"), filepath.Join(dir, "results.json")
-	b, err := json.Marshal(corpus)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(in, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	// Ours, every case concurrently, while node runs Clerk's.
-	gots := make([]*ioResult, len(corpus.Cases))
-	var wg sync.WaitGroup
-	for i, c := range corpus.Cases {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			gots[i] = ours(c.client, &c.ioCase)
-		}()
-	}
-	cmd := exec.Command(node, script, in, out)
-	cmd.Dir = filepath.Dir(script)
-	outb, nodeErr := cmd.CombinedOutput()
-	wg.Wait()
-	if nodeErr != nil {
-		t.Fatalf("node %s: %v\n%s", script, nodeErr, outb)
-	}
-	rb, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var theirs struct {
 		Node    string `json:"node"`
 		Results []struct {
@@ -106,9 +61,15 @@ func TestInteropJWKS(t *testing.T) {
 			CookieHeader string `json:"cookieHeader"`
 		} `json:"results"`
 	}
-	if err := json.Unmarshal(rb, &theirs); err != nil {
-		t.Fatalf("results: %v", err)
-	}
+	// Ours, every case concurrently, while node runs Clerk's.
+	gots := make([]*ioResult, len(corpus.Cases))
+	clerk.RunInterop(t, script, corpus, &theirs, func() {
+		var wg sync.WaitGroup
+		for i, c := range corpus.Cases {
+			wg.Go(func() { gots[i] = ours(c.client, &c.ioCase) })
+		}
+		wg.Wait()
+	})
 	if len(theirs.Results) != len(corpus.Cases) {
 		t.Fatalf("node answered %d cases, corpus has %d", len(theirs.Results), len(corpus.Cases))
 	}

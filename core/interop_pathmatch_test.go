@@ -2,12 +2,8 @@ package clerk
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,40 +15,11 @@ import (
 // It needs Node.js and `npm ci` in interop/, so it runs only with
 // CLERKGUARD_INTEROP=1: use `make interop`.
 func TestInteropPathMatch(t *testing.T) {
-	if os.Getenv("CLERKGUARD_INTEROP") != "1" {
-		t.Skip("differential test against Clerk's JavaScript: run `make interop` (sets CLERKGUARD_INTEROP=1)")
-	}
-	script, err := filepath.Abs("../interop/pathmatch.mjs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", "@clerk", "shared")); err != nil {
-		t.Fatalf("interop/node_modules is missing: run `cd interop && npm ci` (or `make interop`): %v", err)
-	}
+	script := InteropScript(t, "pathmatch.mjs", "shared")
 
 	c := buildInteropCorpus()
-	dir := t.TempDir()
-	in, out := filepath.Join(dir, "cases.json"), filepath.Join(dir, "answers.json")
-	data, err := json.Marshal(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(in, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("node", script, in, out)
-	cmd.Dir = filepath.Dir(script)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("node %s: %v\n%s", script, err, msg)
-	}
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var ans interopAnswers
-	if err := json.Unmarshal(raw, &ans); err != nil {
-		t.Fatal(err)
-	}
+	RunInterop(t, script, c, &ans, nil)
 	if len(ans.Sources) != len(c.Sources) || len(ans.Routes) != len(c.Routes) || len(ans.Orgs) != len(c.Orgs) {
 		t.Fatalf("answer counts differ: sources %d/%d routes %d/%d orgs %d/%d",
 			len(ans.Sources), len(c.Sources), len(ans.Routes), len(c.Routes), len(ans.Orgs), len(c.Orgs))

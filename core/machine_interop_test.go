@@ -8,9 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -107,44 +104,14 @@ var miProtects = []any{"session_token", "any", "api_key", "m2m_token", "oauth_to
 	[]string{"m2m_token", "api_key"}, []string{"session_token", "api_key"}}
 
 func TestInteropMachineTokens(t *testing.T) {
-	if os.Getenv("CLERKGUARD_INTEROP") != "1" {
-		t.Skip("differential test against @clerk/backend: set CLERKGUARD_INTEROP=1 (needs node and `npm ci` in interop/)")
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("CLERKGUARD_INTEROP=1 but node is not installed: %v", err)
-	}
-	script, _ := filepath.Abs(filepath.Join("..", "interop", "machine.mjs"))
-	if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", "@clerk", "backend")); err != nil {
-		t.Fatalf("@clerk/backend is not installed next to %s: run `npm ci` in interop/ (%v)", script, err)
-	}
+	script := clerk.InteropScript(t, "machine.mjs", "backend")
 
 	corpus, clients := miBuild(t)
-	dir := t.TempDir()
-	in, out := filepath.Join(dir, "corpus.json"), filepath.Join(dir, "results.json")
-	b, err := json.Marshal(corpus)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(in, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(node, script, in, out)
-	cmd.Dir = filepath.Dir(script)
-	if outb, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("node %s: %v\n%s", script, err, outb)
-	}
-	rb, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var theirs struct {
 		Node    string     `json:"node"`
 		Results []miResult `json:"results"`
 	}
-	if err := json.Unmarshal(rb, &theirs); err != nil {
-		t.Fatalf("results: %v", err)
-	}
+	clerk.RunInterop(t, script, corpus, &theirs, nil)
 	if len(theirs.Results) != len(corpus.Cases) {
 		t.Fatalf("node answered %d cases, corpus has %d", len(theirs.Results), len(corpus.Cases))
 	}

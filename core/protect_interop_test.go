@@ -9,9 +9,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,39 +27,10 @@ import (
 //
 //	CLERKGUARD_INTEROP=1 go test -run TestInteropProtect ./core
 func TestInteropProtect(t *testing.T) {
-	if os.Getenv("CLERKGUARD_INTEROP") != "1" {
-		t.Skip("differential test against Clerk's JavaScript: set CLERKGUARD_INTEROP=1 (needs node and `npm ci` in interop/)")
-	}
-	script, err := filepath.Abs("../interop/protect.mjs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, pkg := range []string{"backend", "shared"} {
-		if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", "@clerk", pkg)); err != nil {
-			t.Fatalf("interop/node_modules/@clerk/%s is missing: run `cd interop && npm ci`: %v", pkg, err)
-		}
-	}
+	script := clerk.InteropScript(t, "protect.mjs", "backend", "shared")
 	rng := rand.New(rand.NewPCG(5, 2026))
 	in := interopProtectInput{Redirects: genRedirectCases(rng, 3000), Has: genHasCases(rng)}
 
-	dir := t.TempDir()
-	inFile, outFile := filepath.Join(dir, "cases.json"), filepath.Join(dir, "answers.json")
-	data, err := json.Marshal(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(inFile, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("node", script, inFile, outFile)
-	cmd.Dir = filepath.Dir(script)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("node %s: %v\n%s", script, err, msg)
-	}
-	raw, err := os.ReadFile(outFile)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var ans struct {
 		Node      string `json:"node"`
 		Redirects []struct {
@@ -74,9 +42,7 @@ func TestInteropProtect(t *testing.T) {
 			Error string `json:"error"`
 		} `json:"has"`
 	}
-	if err := json.Unmarshal(raw, &ans); err != nil {
-		t.Fatal(err)
-	}
+	clerk.RunInterop(t, script, in, &ans, nil)
 	if len(ans.Redirects) != len(in.Redirects) || len(ans.Has) != len(in.Has) {
 		t.Fatalf("answer counts differ: redirects %d/%d has %d/%d", len(ans.Redirects), len(in.Redirects), len(ans.Has), len(in.Has))
 	}

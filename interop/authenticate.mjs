@@ -11,38 +11,12 @@
 // authorizedParties, audience, organizationSyncOptions}. Backend API calls
 // (handshake payloads, session refresh, machine-token verification) go to
 // the loopback fake at apiUrl, which the Go test runs.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { loadCorpus, sessionAuthFields } from './corpus.mjs';
 import { createClerkClient } from '@clerk/backend';
 
-const [, , corpusPath, outPath] = process.argv;
-if (!corpusPath || !outPath) {
-  console.error('usage: node authenticate.mjs <corpus.json> <results.json>');
-  process.exit(2);
-}
-const corpus = JSON.parse(readFileSync(corpusPath, 'utf8'));
-
-// The frozen clock: Clerk reads time only through Date.now().
-Date.now = () => corpus.now;
-
-// Clerk logs warnings and errors on some paths; they are not compared.
-const quiet = () => {};
-console.log = quiet;
-console.warn = quiet;
-console.error = quiet;
-console.info = quiet;
-console.debug = quiet;
-
-const authFields = [
-  'tokenType',
-  'isAuthenticated',
-  'userId',
-  'sessionId',
-  'sessionStatus',
-  'orgId',
-  'orgRole',
-  'orgSlug',
-  'orgPermissions',
-];
+const { corpus, outPath } = loadCorpus('authenticate.mjs');
+const authFields = sessionAuthFields;
 
 function optionsFor(inst, accepts) {
   const o = {

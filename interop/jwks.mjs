@@ -21,41 +21,14 @@
 // them with "; ", where the Fetch API's Headers would join them with ", ").
 //
 // The results have the shape of interop/authenticate.mjs's.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { loadCorpus, sessionAuthFields } from './corpus.mjs';
 import http from 'node:http';
 import net from 'node:net';
 import { createClerkClient } from '@clerk/backend';
 
-const [, , corpusPath, outPath] = process.argv;
-if (!corpusPath || !outPath) {
-  console.error('usage: node jwks.mjs <corpus.json> <results.json>');
-  process.exit(2);
-}
-const corpus = JSON.parse(readFileSync(corpusPath, 'utf8'));
-
-// The frozen clock: Clerk reads time only through Date.now() (the retry
-// backoff uses setTimeout, which is not affected).
-Date.now = () => corpus.now;
-
-// Clerk logs warnings and errors on some paths; they are not compared.
-const quiet = () => {};
-console.log = quiet;
-console.warn = quiet;
-console.error = quiet;
-console.info = quiet;
-console.debug = quiet;
-
-const authFields = [
-  'tokenType',
-  'isAuthenticated',
-  'userId',
-  'sessionId',
-  'sessionStatus',
-  'orgId',
-  'orgRole',
-  'orgSlug',
-  'orgPermissions',
-];
+const { corpus, outPath } = loadCorpus('jwks.mjs');
+const authFields = sessionAuthFields;
 
 // The node:http server that receives the nodeHTTP cases: it hands each
 // request's headers (keyed by the x-jwks-case header) to the waiting case.

@@ -14,21 +14,12 @@
 // with Clerk's getAuthObjectForAcceptedToken and judged with auth.protect()'s
 // decision tree (spec §5.2, transcribed from @clerk/nextjs protect.ts, which
 // is not in @clerk/backend).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { loadCorpus } from './corpus.mjs';
 import { createClerkClient } from '@clerk/backend';
 import { getAuthObjectForAcceptedToken } from '@clerk/backend/internal';
 
-const [, , corpusPath, outPath] = process.argv;
-if (!corpusPath || !outPath) {
-  console.error('usage: node machine.mjs <corpus.json> <results.json>');
-  process.exit(2);
-}
-const corpus = JSON.parse(readFileSync(corpusPath, 'utf8'));
-
-// The frozen clock: Clerk reads time only through Date.now(). Retries of a
-// failing JWKS fetch wait on real timers, which Date.now does not affect.
-Date.now = () => corpus.now;
-for (const k of ['log', 'warn', 'error', 'info', 'debug']) console[k] = () => {};
+const { corpus, outPath } = loadCorpus('machine.mjs');
 
 const authFields = ['tokenType', 'isAuthenticated', 'id', 'subject', 'scopes', 'name', 'claims',
   'userId', 'orgId', 'machineId', 'clientId'];
